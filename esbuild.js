@@ -1,0 +1,98 @@
+// Bundles Distillery's entry points.
+//   node esbuild.js                 development build of every bundle
+//   node esbuild.js --production    minified, no source maps (what the .vsix ships)
+//   node esbuild.js --watch         rebuild on change
+//   node esbuild.js --tests         also the integration-test bundle run inside VS Code
+'use strict';
+const path = require('node:path');
+const fs = require('node:fs');
+const esbuild = require('esbuild');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const withTests = process.argv.includes('--tests');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+// jsonc-parser's "main" is a UMD build that esbuild cannot follow; its ESM build bundles cleanly.
+const nodeMainFields = ['module', 'main'];
+
+/** @type {import('esbuild').BuildOptions[]} */
+const bundles = [
+  {
+    // The extension host loads this; `vscode` is provided by the host.
+    ...common,
+    entryPoints: { extension: 'src/extension/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: nodeMainFields,
+    external: ['vscode'],
+  },
+  {
+    // `vscode` is deliberately NOT external: a stray import of it from the core
+    // fails this build, which keeps src/core usable without an editor.
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: nodeMainFields,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'src/webview/main.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
+];
+
+if (withTests) {
+  const dir = 'test/integration';
+  const entries = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+  bundles.push({
+    ...common,
+    minify: false,
+    sourcemap: 'inline',
+    entryPoints: entries,
+    outdir: 'out/integration',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: nodeMainFields,
+    // mocha is resolved from node_modules at run time inside the extension host.
+    external: ['vscode', 'mocha'],
+  });
+}
+
+async function main() {
+  const contexts = await Promise.all(bundles.map((options) => esbuild.context(options)));
+  if (watch) {
+    await Promise.all(contexts.map((ctx) => ctx.watch()));
+    console.log('[esbuild] watching for changes');
+    return;
+  }
+  try {
+    await Promise.all(contexts.map((ctx) => ctx.rebuild()));
+  } finally {
+    await Promise.all(contexts.map((ctx) => ctx.dispose()));
+  }
+  if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import type * as vscode from 'vscode';
+import { Config } from './config';
+import { Disposable } from './lifecycle';
+import { Logger } from './logger';
+
+/**
+ * What every feature of the extension shares: the logger, the settings and the
+ * extension's own paths. It owns every disposable a feature creates, so deactivation
+ * releases everything.
+ */
+export class Ctx extends Disposable {
+  readonly logger: Logger;
+  readonly config: Config;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    super();
+    this.logger = this._register(new Logger('Distillery'));
+    this.config = this._register(new Config());
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.extension.extensionUri;
+  }
+
+  /** Ties a disposable's lifetime to the extension's. */
+  register<T extends vscode.Disposable>(disposable: T): T {
+    return this._register(disposable);
+  }
+}
