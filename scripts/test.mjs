@@ -89,6 +89,7 @@ function run(command, args) {
 
 /** Adds mocha's "N passing / N failing / N pending"; a step without them counts as one check. */
 function tally(output, code) {
+  // eslint-disable-next-line no-control-regex -- strips terminal colour codes
   const text = output.replace(/\x1b\[[0-9;]*m/g, '');
   const number = (pattern) => [...text.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
   const passing = number(/^\s*(\d+) passing/gm);

@@ -21,6 +21,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 }
 
 async function lensTitles(uri: vscode.Uri): Promise<string[]> {
+  // The provider command needs the document's model to exist.
+  await vscode.workspace.openTextDocument(uri);
   const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 10);
   return lenses.map((lens) => lens.command?.title ?? '').filter((title) => title.startsWith('Distillery'));
 }
