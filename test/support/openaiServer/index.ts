@@ -1,0 +1,22 @@
+/** The project's OpenAI-compatible test server: the public API. */
+export { startTestServer, DEFAULT_MODELS } from './server';
+export type { TestServer, TestServerOptions } from './server';
+export type { Rule, RuleHandle, ReplySpec, ReplyInput, ReplyFunction, ReplyContext } from './rules';
+export type { RequestMatch } from './match';
+export type { FaultSpec, FaultKind } from './faults';
+export type { LatencySpec } from './latency';
+export { planDelay } from './latency';
+export type { RateLimitOptions } from './rateLimit';
+export { formatResetDuration } from './rateLimit';
+export type { JudgeOptions, JudgeVerdict, JudgedAnswer, ParsedAnswer } from './judge';
+export { judgeReply, findAnswers, isJudgingRequest } from './judge';
+export type { RecordedRequest } from './recording';
+export type { ChatRequest, ChatMessage } from './protocol';
+export type { JsonSchema, ViolationMode } from './schema';
+export { generateFromSchema, validateAgainstSchema } from './schema';
+export { Rng, deriveSeed } from './random';
+export { countTokens, countPromptTokens, tokenize } from './tokens';
+export { SYSTEM_FINGERPRINT } from './completion';
+export { SIMULATED_PREFIX } from './generate';
+export { markAnswer, pairwiseJudgePrompt, rankingJudgePrompt } from './prompts';
+export type { MarkedAnswer } from './prompts';
