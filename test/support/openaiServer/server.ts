@@ -303,6 +303,11 @@ class OpenAITestServer implements TestServer {
       this.sendError(exchange, new ApiError(413, 'The request body is too large.', 'invalid_request_error'));
       return;
     }
+    // Like the real service, the key is checked before anything else, on every route.
+    if (this.options.apiKey !== undefined && record.headers.authorization !== `Bearer ${this.options.apiKey}`) {
+      this.sendError(exchange, new ApiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
+      return;
+    }
     if (record.method === 'POST' && path === CHAT_COMPLETIONS_PATH) {
       await this.chatCompletions(exchange);
     } else if (record.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
@@ -440,10 +445,6 @@ class OpenAITestServer implements TestServer {
         exchange,
         new ApiError(400, 'We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.', 'invalid_request_error'),
       );
-      return;
-    }
-    if (this.options.apiKey !== undefined && record.headers.authorization !== `Bearer ${this.options.apiKey}`) {
-      this.sendError(exchange, new ApiError(401, 'Incorrect API key provided.', 'invalid_request_error', 'invalid_api_key'));
       return;
     }
     let chat: ChatRequest;
