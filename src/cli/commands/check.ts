@@ -54,11 +54,14 @@ async function scanFile(absolute: string, shown: string, io: CliIo): Promise<Sca
 }
 
 function printSummary(summary: { file: string } & ScanSummary, io: CliIo): void {
-  const { file, rows, blank, malformed, problems, lastLineUnterminated } = summary;
+  const { file, rows, blank, malformed, problems, warnings, lastLineUnterminated } = summary;
   io.stdout.write(`${file}: ${rows} rows, ${blank} blank lines, ${malformed} malformed\n`);
   for (const problem of problems) {
     io.stdout.write(`${file}:${problem.line}:${problem.column}: error: ${problem.message}\n`);
   }
   if (malformed > problems.length) io.stdout.write(`${file}: … and ${malformed - problems.length} more malformed rows\n`);
+  for (const warning of warnings) {
+    io.stdout.write(`${file}:${warning.line}:${warning.column}: warning: ${warning.message}\n`);
+  }
   if (lastLineUnterminated) io.stdout.write(`${file}: note: the last line has no newline; it may have been cut off\n`);
 }

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../src/cli/run';
@@ -10,6 +10,7 @@ import { version } from '../../../package.json';
 
 describe('distillery CLI', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'distillery-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {
     writeFileSync(path.join(dir, name), text);
     return name;
