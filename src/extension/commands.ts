@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { isDataset } from './datasetDocuments';
+import { isDataset } from './datasetModel';
 import { StatisticsPanel } from './statisticsPanel';
 
 /** A command's implementation, made once per activation with the shared context. */

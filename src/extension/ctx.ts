@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { Config } from './config';
+import { DatasetModel } from './datasetModel';
 import { Disposable } from './lifecycle';
 import { Logger } from './logger';
 
@@ -11,11 +12,14 @@ import { Logger } from './logger';
 export class Ctx extends Disposable {
   readonly logger: Logger;
   readonly config: Config;
+  /** Parsed views of open dataset documents, one per document version. */
+  readonly datasets: DatasetModel;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     super();
     this.logger = this._register(new Logger('Distillery'));
     this.config = this._register(new Config());
+    this.datasets = this._register(new DatasetModel());
   }
 
   get extensionUri(): vscode.Uri {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { datasetSelector, scanDocument } from './datasetDocuments';
+import { datasetSelector } from './datasetModel';
+import { scanDocument } from './datasetDocuments';
 
 /**
  * A lens on a dataset's first line with its row count. The count is computed in

@@ -1,15 +1,5 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { scanJsonl, type ScanSummary } from '../core/dataset/scan';
-
-/** Files Distillery treats as datasets. */
-export const datasetSelector: vscode.DocumentSelector = [
-  { language: 'jsonl' },
-  { pattern: '**/*.jsonl' },
-];
-
-export function isDataset(document: vscode.TextDocument): boolean {
-  return vscode.languages.match(datasetSelector, document) > 0;
-}
 
 const cache = new WeakMap<vscode.TextDocument, { version: number; summary: ScanSummary }>();
 
