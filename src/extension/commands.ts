@@ -1,21 +1,19 @@
 import * as vscode from 'vscode';
+import type { CommandTable } from './commandTable';
 import type { Ctx } from './ctx';
-import { isDataset } from './datasetModel';
-import { StatisticsPanel } from './statisticsPanel';
-
-/** A command's implementation, made once per activation with the shared context. */
-type CommandFactory = (ctx: Ctx) => (...args: unknown[]) => unknown;
+import { previewCommands } from './preview/previewCommands';
+import { rowCommands } from './rows/rowCommands';
+import { statisticsCommands } from './statistics/statisticsCommands';
 
 /**
- * Every command Distillery registers. package.json's `contributes.commands` must list
- * exactly these ids; an integration test checks both directions.
+ * Every command Distillery registers: each feature contributes its own table. package.json's
+ * `contributes.commands` must list exactly these ids; an integration test checks both directions.
  */
-export const commandTable: Readonly<Record<string, CommandFactory>> = {
+export const commandTable: CommandTable = {
   'distillery.showLog': (ctx) => () => ctx.logger.show(false),
-  'distillery.datasetStatistics': (ctx) => async (uri?: unknown) => {
-    const document = await datasetFor(uri);
-    StatisticsPanel.show(ctx, document);
-  },
+  ...statisticsCommands,
+  ...previewCommands,
+  ...rowCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -42,12 +40,4 @@ function reportCommandError(ctx: Ctx, id: string, error: unknown): void {
   void vscode.window.showErrorMessage(`Distillery: ${message}`, 'Show Log').then((choice) => {
     if (choice === 'Show Log') ctx.logger.show(false);
   });
-}
-
-/** The dataset a command acts on: the one passed (from a CodeLens), else the active editor's. */
-async function datasetFor(uri: unknown): Promise<vscode.TextDocument> {
-  if (uri instanceof vscode.Uri) return vscode.workspace.openTextDocument(uri);
-  const document = vscode.window.activeTextEditor?.document;
-  if (!document || !isDataset(document)) throw new Error('Open a JSONL dataset first.');
-  return document;
 }

@@ -16,8 +16,21 @@ describe('settings', () => {
   });
 
   it('normalises raw values and falls back to defaults for values of the wrong type', () => {
-    const raw: Record<string, unknown> = { 'endpoint.baseUrl': ' http://127.0.0.1:8000/v1/ ', 'endpoint.model': 42, 'codeLens.enabled': 'no' };
+    const raw: Record<string, unknown> = {
+      'endpoint.baseUrl': ' http://127.0.0.1:8000/v1/ ',
+      'endpoint.model': 42,
+      'codeLens.enabled': 'no',
+      'diagnostics.enabled': false,
+      'statistics.encoding': 'p50k',
+    };
     const settings = readSettings((key) => raw[key]);
-    assert.deepEqual(settings, { endpointBaseUrl: 'http://127.0.0.1:8000/v1', endpointModel: '', codeLensEnabled: true });
+    assert.deepEqual(settings, {
+      endpointBaseUrl: 'http://127.0.0.1:8000/v1',
+      endpointModel: '',
+      codeLensEnabled: true,
+      diagnosticsEnabled: false,
+      previewFollowCursor: true,
+      statisticsEncoding: 'auto',
+    });
   });
 });

@@ -1,0 +1,4 @@
+import type { CommandTable } from '../commandTable';
+
+/** Commands of the row preview. */
+export const previewCommands: CommandTable = {};
