@@ -51,7 +51,8 @@ const bundles = [
   },
   {
     ...common,
-    entryPoints: { webview: 'src/webview/main.ts' },
+    // One script per panel, each loaded only by its own webview.
+    entryPoints: { 'webview-statistics': 'src/webview/statistics/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

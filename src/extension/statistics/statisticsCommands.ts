@@ -1,5 +1,5 @@
 import { datasetFor, type CommandTable } from '../commandTable';
-import { StatisticsPanel } from '../statisticsPanel';
+import { StatisticsPanel } from './statisticsPanel';
 
 export const statisticsCommands: CommandTable = {
   'distillery.datasetStatistics': (ctx) => async (uri?: unknown) => {

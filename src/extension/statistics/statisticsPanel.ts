@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { DatasetStatisticsView, HostMessage, WebviewMessage } from '../webview/protocol';
-import type { Ctx } from './ctx';
-import { scanDocument } from './datasetDocuments';
-import { Disposable } from './lifecycle';
-import { webviewHtml, webviewOptions } from './webviewHtml';
+import type { DatasetStatisticsView, HostMessage, WebviewMessage } from '../../webview/statistics/protocol';
+import type { Ctx } from '../ctx';
+import { scanDocument } from '../datasetDocuments';
+import { Disposable } from '../lifecycle';
+import { webviewHtml, webviewOptions } from '../webviewHtml';
 
 const viewType = 'distillery.statistics';
 const refreshDelayMs = 300;
@@ -31,7 +31,7 @@ export class StatisticsPanel extends Disposable {
   ) {
     super();
     this._register(panel);
-    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Dataset statistics');
+    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Dataset statistics', 'webview-statistics');
     this._register(panel.onDidDispose(() => this.dispose()));
     this._register(panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.onMessage(message)));
     this._register(

@@ -1,22 +1,8 @@
+import { element, vscodeApi } from '../vscodeApi';
 import type { DatasetStatisticsView, HostMessage, WebviewMessage, WebviewState } from './protocol';
 
-interface VsCodeApi {
-  postMessage(message: WebviewMessage): void;
-  getState(): WebviewState | undefined;
-  setState(state: WebviewState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<WebviewMessage, WebviewState>();
 const root = document.getElementById('root') as HTMLElement;
-
-// Every value from a dataset is set with textContent, never as HTML.
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, attributes: Record<string, string> = {}): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
 
 function renderStatistics(statistics: DatasetStatisticsView): void {
   const heading = element('h1', statistics.fileName);
