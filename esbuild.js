@@ -50,9 +50,22 @@ const bundles = [
     banner: { js: '#!/usr/bin/env node' },
   },
   {
+    // The tokenizers behind the statistics' token counts, one file per encoding, loaded with a
+    // computed require only when tokens are counted: megabytes that activation must not load.
+    ...common,
+    entryPoints: { o200k_base: 'src/tokenizers/o200k_base.ts', cl100k_base: 'src/tokenizers/cl100k_base.ts' },
+    outdir: 'dist/tokenizers',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: nodeMainFields,
+    // The rank tables are data: a source map of them would only double the size.
+    sourcemap: false,
+  },
+  {
     ...common,
     // One script per panel, each loaded only by its own webview.
-    entryPoints: { 'webview-statistics': 'src/webview/statistics/main.ts' },
+    entryPoints: { 'webview-statistics': 'src/webview/statistics/main.ts', 'webview-preview': 'src/webview/preview/main.ts' },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

@@ -13,10 +13,17 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
  * The page shell: a strict CSP (nothing but our bundle's script, by nonce, and our
  * stylesheet), so that text from datasets can never load or run anything.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, scriptName: string): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  title: string,
+  scriptName: string,
+  /** Stylesheets in media/ that this panel adds to panel.css. */
+  extraStyles: readonly string[] = [],
+): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', `${scriptName}.js`));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const styles = ['panel.css', ...extraStyles].map((name) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', name)));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -30,7 +37,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
+${styles.map((style) => `<link rel="stylesheet" href="${style.toString()}">`).join('\n')}
 <title>${escapeHtml(title)}</title>
 </head>
 <body>

@@ -101,4 +101,20 @@ describe('dataset statistics in the browser', function () {
     }
     assert.deepEqual(values, { rows: 2, blank: 1, malformed: 1 });
   });
+
+  it('shows rows by kind, duplicates, tokens and length charts for the same file', async () => {
+    const panel = await workbench.webview();
+    // messy.jsonl: its 2 rows are preference rows.
+    const kind = panel.locator('#kinds tr[data-kind="preference"]');
+    await kind.waitFor();
+    assert.equal(await kind.getAttribute('data-value'), '2');
+    assert.equal(await panel.locator('#stats td[data-stat="duplicates"]').getAttribute('data-value'), '0');
+    assert.match((await panel.locator('#token-encoding').getAttribute('data-encoding')) ?? '', /^(o200k_base|cl100k_base)$/);
+    // Chart.js drew on the canvas (the CSP lets it), and the canvas carries its numbers as text.
+    const canvas = panel.locator('#characters-chart canvas');
+    await canvas.waitFor();
+    assert.match((await canvas.getAttribute('aria-label')) ?? '', /^Rows by length in characters\. Prompt: /);
+    assert.ok(((await canvas.getAttribute('width')) ?? '0') !== '0', 'the chart has a size');
+    await workbench.shot('statistics-charts');
+  });
 });

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { DatasetStatisticsReport } from '../../core/statistics/report';
 import type { DatasetStatisticsView, HostMessage, WebviewMessage } from '../../webview/statistics/protocol';
 import type { Ctx } from '../ctx';
-import { scanDocument } from '../datasetDocuments';
 import { Disposable } from '../lifecycle';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { computeStatistics } from './computeStatistics';
 
 const viewType = 'distillery.statistics';
 const refreshDelayMs = 300;
@@ -14,14 +15,22 @@ export class StatisticsPanel extends Disposable {
   private static current: StatisticsPanel | undefined;
   private ready = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the webview shows (or will, once it is ready). */
+  private message: HostMessage | undefined;
+  private running: vscode.CancellationTokenSource | undefined;
 
-  static show(ctx: Ctx, document: vscode.TextDocument): void {
-    if (StatisticsPanel.current) {
-      StatisticsPanel.current.retarget(document);
-      return;
+  /** Opens (or re-points) the panel and resolves with the report once computed; undefined when cancelled. */
+  static async show(ctx: Ctx, document: vscode.TextDocument): Promise<DatasetStatisticsReport | undefined> {
+    let panel = StatisticsPanel.current;
+    if (panel) {
+      panel.retarget(document);
+    } else {
+      const webviewPanel = vscode.window.createWebviewPanel(viewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
+      panel = ctx.register(new StatisticsPanel(ctx, webviewPanel, document));
+      StatisticsPanel.current = panel;
     }
-    const panel = vscode.window.createWebviewPanel(viewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
-    StatisticsPanel.current = ctx.register(new StatisticsPanel(ctx, panel, document));
+    const view = await panel.refresh(true);
+    return view?.report;
   }
 
   private constructor(
@@ -31,7 +40,7 @@ export class StatisticsPanel extends Disposable {
   ) {
     super();
     this._register(panel);
-    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Dataset statistics', 'webview-statistics');
+    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Dataset statistics', 'webview-statistics', ['statistics.css']);
     this._register(panel.onDidDispose(() => this.dispose()));
     this._register(panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.onMessage(message)));
     this._register(
@@ -39,13 +48,13 @@ export class StatisticsPanel extends Disposable {
         if (event.document === this.document) this.scheduleRefresh();
       }),
     );
+    this._register(ctx.config.onDidChange(() => this.scheduleRefresh()));
   }
 
   private retarget(document: vscode.TextDocument): void {
     this.document = document;
     this.panel.title = title(document);
     this.panel.reveal(undefined, true);
-    this.post();
   }
 
   private onMessage(message: WebviewMessage): void {
@@ -55,7 +64,7 @@ export class StatisticsPanel extends Disposable {
         this.post();
         break;
       case 'refresh':
-        this.post();
+        void this.refresh(false);
         break;
       case 'revealLine':
         void this.revealLine(message.line, message.column);
@@ -65,19 +74,46 @@ export class StatisticsPanel extends Disposable {
 
   private scheduleRefresh(): void {
     clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => this.post(), refreshDelayMs);
+    this.refreshTimer = setTimeout(() => void this.refresh(false), refreshDelayMs);
+  }
+
+  /**
+   * Computes the statistics of the current document and shows them. A newer refresh cancels an
+   * older one. `rethrow`: the command's own run reports failures itself (as every command does).
+   */
+  private async refresh(rethrow: boolean): Promise<DatasetStatisticsView | undefined> {
+    this.running?.cancel();
+    const source = new vscode.CancellationTokenSource();
+    this.running = source;
+    const document = this.document;
+    this.setMessage({ type: 'computing', fileName: path.basename(document.fileName) });
+    try {
+      const statistics = await computeStatistics(this.ctx, document, source.token);
+      if (this.running === source && !this.isDisposed) this.setMessage({ type: 'statistics', statistics });
+      return statistics;
+    } catch (error) {
+      if (error instanceof vscode.CancellationError || source.token.isCancellationRequested) {
+        if (this.running === source) this.setMessage({ type: 'error', message: 'Statistics were cancelled. Select Refresh to compute them again.' });
+        return undefined;
+      }
+      this.ctx.logger.error(error instanceof Error ? error : String(error));
+      this.setMessage({ type: 'error', message: `Could not read ${path.basename(document.fileName)}: ${error instanceof Error ? error.message : String(error)}` });
+      if (rethrow) throw error;
+      return undefined;
+    } finally {
+      if (this.running === source) this.running = undefined;
+      source.dispose();
+    }
+  }
+
+  private setMessage(message: HostMessage): void {
+    this.message = message;
+    this.post();
   }
 
   private post(): void {
-    if (!this.ready) return;
-    let message: HostMessage;
-    try {
-      message = { type: 'statistics', statistics: statisticsOf(this.document) };
-    } catch (error) {
-      this.ctx.logger.error(error instanceof Error ? error : String(error));
-      message = { type: 'error', message: `Could not read ${path.basename(this.document.fileName)}: ${String(error)}` };
-    }
-    void this.panel.webview.postMessage(message);
+    if (!this.ready || !this.message || this.isDisposed) return;
+    void this.panel.webview.postMessage(this.message);
   }
 
   private async revealLine(line: number, column: number): Promise<void> {
@@ -90,6 +126,7 @@ export class StatisticsPanel extends Disposable {
 
   override dispose(): void {
     clearTimeout(this.refreshTimer);
+    this.running?.cancel();
     if (StatisticsPanel.current === this) StatisticsPanel.current = undefined;
     super.dispose();
   }
@@ -97,17 +134,4 @@ export class StatisticsPanel extends Disposable {
 
 function title(document: vscode.TextDocument): string {
   return `Statistics: ${path.basename(document.fileName)}`;
-}
-
-function statisticsOf(document: vscode.TextDocument): DatasetStatisticsView {
-  const summary = scanDocument(document);
-  return {
-    fileName: path.basename(document.fileName),
-    rows: summary.rows,
-    blank: summary.blank,
-    malformed: summary.malformed,
-    bytes: summary.bytes,
-    lastLineUnterminated: summary.lastLineUnterminated,
-    problems: summary.problems,
-  };
 }
