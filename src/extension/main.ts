@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { registerDatasetCodeLens } from './datasetCodeLens';
+import { registerDatasetDiagnostics } from './diagnostics';
 
 let ctx: Ctx | undefined;
 
@@ -9,7 +10,12 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx = new Ctx(context);
   context.subscriptions.push(ctx);
   registerCommands(ctx);
-  registerDatasetCodeLens(ctx);
+  const diagnostics = registerDatasetDiagnostics(ctx);
+  registerDatasetCodeLens(ctx, {
+    available: () => diagnostics.countsEnabled,
+    get: (document) => diagnostics.counts(document),
+    onDidUpdate: diagnostics.onDidUpdate,
+  });
   ctx.logger.info(`Distillery ${String(context.extension.packageJSON.version)} activated`);
 }
 
