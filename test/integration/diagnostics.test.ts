@@ -5,14 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { checkedDocument, computeDiagnostics } from '../../src/extension/diagnostics/computeDiagnostics';
+import { EXTENSION_ID, until, chatRow } from '../support/extensionHost';
 
-const EXTENSION_ID = 'distillery.distillery';
-
-const chat = (user: string, answer: string) => JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: answer }] });
 
 const LINES = [
-  /* 0 */ chat('Hi', 'Hello'),
-  /* 1 */ chat('Hi', 'Hello'),
+  /* 0 */ chatRow('Hi', 'Hello'),
+  /* 1 */ chatRow('Hi', 'Hello'),
   /* 2 */ '{"messages": [{"content": "Hi", "role": "user"}, {"content": "Hello", "role": "assistant"}]}',
   /* 3 */ '{"prompt":"Hi","completion":"there"}',
   /* 4 */ '{"messages":[{"role":"user","content":"Q"},{"role":"assistant","content":""}]}',
@@ -20,18 +18,8 @@ const LINES = [
   /* 6 */ '{"conversations":[{"from":"human","value":"Q3"},{"from":"gpt","value":"A3"}]}',
   /* 7 */ '{"messages": [{"role": "user", "content": "Q2"}, {"role": "assistant", "content": "A2"}], "distillery": {"teacher": "t"}, "id": 7}',
   /* 8 */ '{"conversations":[{"from":"human","value":"Q4"},{"from":"gpt","value":"A4"}]}',
-  /* 9 */ chat('Q5', 'A5'),
+  /* 9 */ chatRow('Q5', 'A5'),
 ];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function ours(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Distillery');
@@ -117,7 +105,7 @@ describe('diagnostics', function () {
     const line = document.lineAt(5);
     const at = line.text.indexOf('tru') + 3;
     assert.ok(await editor.edit((e) => e.insert(new vscode.Position(5, at), 'e')));
-    assert.ok(await editor.edit((e) => e.insert(new vscode.Position(9, 0), `${chat('Q9', 'A9')}\n`)));
+    assert.ok(await editor.edit((e) => e.insert(new vscode.Position(9, 0), `${chatRow('Q9', 'A9')}\n`)));
     await settled(document, (d) => !d.some((x) => x.code === 'syntax'));
     assert.equal(onLine(document.uri, 5).length, 0);
   });

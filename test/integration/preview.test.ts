@@ -4,30 +4,14 @@
 // 3 malformed, 4 preference, 5 chat. The panel's tab reads "Row <line> · <file>".
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, fixtureUri, until } from '../support/extensionHost';
 
-const EXTENSION_ID = 'distillery.distillery';
 const FILE = 'preview-rows.jsonl';
-
-function fixtureUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'a workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
 
 function previewTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all
     .flatMap((group) => group.tabs)
     .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('distillery.rowPreview'));
-}
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (preview tabs: ${JSON.stringify(previewTabs().map((t) => t.label))})`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 function previewShows(label: string): Promise<true> {

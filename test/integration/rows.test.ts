@@ -5,24 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { applyRowEdit, readRow } from '../../src/extension/rows/rowEditor';
-
-const EXTENSION_ID = 'distillery.distillery';
-
-function fixtureUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'a workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { EXTENSION_ID, fixtureUri, until, chatRow } from '../support/extensionHost';
 
 async function lenses(uri: vscode.Uri): Promise<vscode.CodeLens[]> {
   await vscode.workspace.openTextDocument(uri);
@@ -39,7 +22,6 @@ async function titlesByLine(uri: vscode.Uri): Promise<Map<number, string[]>> {
   return byLine;
 }
 
-const chat = (user: string, answer: string) => JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: answer }] });
 
 describe('rows', function () {
   this.timeout(120_000);
@@ -73,7 +55,7 @@ describe('rows', function () {
     it('offer Generate on prompt-only rows', async () => {
       const document = await vscode.workspace.openTextDocument({
         language: 'jsonl',
-        content: `{"prompt":"Write a haiku"}\n{"messages":[{"role":"user","content":"Hi"}]}\n${chat('a', 'b')}\n`,
+        content: `{"prompt":"Write a haiku"}\n{"messages":[{"role":"user","content":"Hi"}]}\n${chatRow('a', 'b')}\n`,
       });
       const byLine = await titlesByLine(document.uri);
       assert.deepEqual(byLine.get(1), ['Preview', 'Generate']);
@@ -83,7 +65,7 @@ describe('rows', function () {
     it('cover only the rows near what the editor shows in a 100,000-row file', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'distillery-lens-'));
       const file = path.join(dir, 'big.jsonl');
-      fs.writeFileSync(file, Array.from({ length: 100_000 }, (_, i) => `${chat(`q${i}`, `a${i}`)}\n`).join(''));
+      fs.writeFileSync(file, Array.from({ length: 100_000 }, (_, i) => `${chatRow(`q${i}`, `a${i}`)}\n`).join(''));
       try {
         const document = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
         const editor = await vscode.window.showTextDocument(document);
@@ -115,7 +97,7 @@ describe('rows', function () {
   });
 
   describe('applyRowEdit', () => {
-    const ROWS = [chat('q1', 'a1'), chat('q2', 'a2'), chat('q3', 'a3'), chat('q4', 'a4'), chat('q5', 'a5')];
+    const ROWS = [chatRow('q1', 'a1'), chatRow('q2', 'a2'), chatRow('q3', 'a3'), chatRow('q4', 'a4'), chatRow('q5', 'a5')];
 
     async function open(): Promise<vscode.TextEditor> {
       const document = await vscode.workspace.openTextDocument({ language: 'jsonl', content: `${ROWS.join('\n')}\n` });
@@ -131,14 +113,14 @@ describe('rows', function () {
       const { document } = editor;
       const read = readRow(document, 3);
       // The user types while (say) a model call runs: a new row above, text in another row.
-      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${chat('new', 'row')}\n`)));
+      assert.ok(await editor.edit((e) => e.insert(new vscode.Position(0, 0), `${chatRow('new', 'row')}\n`)));
       assert.ok(await editor.edit((e) => e.insert(new vscode.Position(5, document.lineAt(5).text.length - 1), ', "note": "typed"')));
       const typed = document.getText();
-      const revised = chat('q3', 'a3, revised');
+      const revised = chatRow('q3', 'a3, revised');
       const result = await applyRowEdit(document, { line: read.line, version: read.version, expectedIdentity: read.identity, newText: revised });
       assert.deepEqual(result, { applied: true, line: 4, moved: true });
       assert.equal(document.lineAt(3).text, revised);
-      assert.equal(document.lineAt(0).text, chat('new', 'row'));
+      assert.equal(document.lineAt(0).text, chatRow('new', 'row'));
       assert.equal(document.lineAt(5).text, `${ROWS[4]?.slice(0, -1)}, "note": "typed"}`);
       assert.equal(document.getText(), typed.replace(ROWS[2] as string, revised), 'nothing but that row changed');
 
@@ -150,18 +132,18 @@ describe('rows', function () {
     it('applies in place when nothing changed, checking the exact text when given', async () => {
       const { document } = await open();
       const read = readRow(document, 2);
-      const result = await applyRowEdit(document, { line: 2, version: read.version, expectedText: read.text, newText: chat('q2', 'better') });
+      const result = await applyRowEdit(document, { line: 2, version: read.version, expectedText: read.text, newText: chatRow('q2', 'better') });
       assert.deepEqual(result, { applied: true, line: 2, moved: false });
-      assert.equal(document.lineAt(1).text, chat('q2', 'better'));
+      assert.equal(document.lineAt(1).text, chatRow('q2', 'better'));
     });
 
     it('refuses when the row was edited meanwhile, and when its twins are equally near', async () => {
       const editor = await open();
       const { document } = editor;
       const read = readRow(document, 2);
-      assert.ok(await editor.edit((e) => e.replace(document.lineAt(1).range, chat('q2', 'edited by hand'))));
+      assert.ok(await editor.edit((e) => e.replace(document.lineAt(1).range, chatRow('q2', 'edited by hand'))));
       const before = document.getText();
-      const result = await applyRowEdit(document, { line: 2, version: read.version, expectedIdentity: read.identity, newText: chat('q2', 'model') });
+      const result = await applyRowEdit(document, { line: 2, version: read.version, expectedIdentity: read.identity, newText: chatRow('q2', 'model') });
       assert.equal(result.applied, false);
       assert.ok(!result.applied && result.reason === 'removed' && /edited or removed/.test(result.message), JSON.stringify(result));
       assert.equal(document.getText(), before);
@@ -169,11 +151,11 @@ describe('rows', function () {
       // The row that was read on line 4 is now on lines 3 and 5: which one was meant is unknown.
       const row4 = readRow(document, 4);
       assert.ok(await editor.edit((e) => {
-        e.replace(document.lineAt(3).range, chat('other', 'row'));
+        e.replace(document.lineAt(3).range, chatRow('other', 'row'));
         e.replace(document.lineAt(2).range, row4.text);
         e.replace(document.lineAt(4).range, row4.text);
       }));
-      const twins = await applyRowEdit(document, { line: 4, version: row4.version, expectedIdentity: row4.identity, newText: chat('x', 'y') });
+      const twins = await applyRowEdit(document, { line: 4, version: row4.version, expectedIdentity: row4.identity, newText: chatRow('x', 'y') });
       assert.ok(!twins.applied && twins.reason === 'ambiguous', JSON.stringify(twins));
 
       const invalid = await applyRowEdit(document, { line: 1, version: document.version, expectedText: document.lineAt(0).text, newText: '{"a":\n1}' });

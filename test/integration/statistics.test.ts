@@ -2,14 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { DatasetStatisticsReport } from '../../src/core/statistics/report';
-
-const EXTENSION_ID = 'distillery.distillery';
-
-function fixtureUri(name: string): vscode.Uri {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  assert.ok(folder, 'a workspace folder is open');
-  return vscode.Uri.joinPath(folder.uri, name);
-}
+import { EXTENSION_ID, fixtureUri } from '../support/extensionHost';
 
 describe('dataset statistics', function () {
   this.timeout(60_000);
