@@ -117,4 +117,18 @@ describe('dataset statistics in the browser', function () {
     assert.ok(((await canvas.getAttribute('width')) ?? '0') !== '0', 'the chart has a size');
     await workbench.shot('statistics-charts');
   });
+
+  it('opens the row preview from a row\'s Preview CodeLens', async () => {
+    // Its tab is still open from the first test; a click also takes focus from the panels.
+    await workbench.editorTab('sample.jsonl').click();
+    await workbench.page.locator('.editor-instance .view-lines', { hasText: 'boiling point' }).waitFor();
+    // Each row has its own lenses; the second Preview lens belongs to line 2.
+    const preview = workbench.codeLens('Preview');
+    await preview.nth(1).waitFor();
+    await preview.nth(1).click();
+    await workbench.editorTab('Row 2 · sample.jsonl').waitFor();
+    const panel = await workbench.webview('Row preview');
+    await panel.getByText('Name a prime number greater than 10.').first().waitFor();
+    await workbench.shot('preview-from-lens');
+  });
 });
