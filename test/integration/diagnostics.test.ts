@@ -97,6 +97,20 @@ describe('diagnostics', function () {
     for (const d of ours(uri)) assert.equal(d.source, 'Distillery');
   });
 
+  it('warns about a row over 1 MB, and says a malformed last line without a newline may be torn', async () => {
+    const long = chatRow('q', 'x'.repeat(1024 * 1024 + 10));
+    const document = await vscode.workspace.openTextDocument({ language: 'jsonl', content: `${long}\n{"messages": [` });
+    await vscode.window.showTextDocument(document);
+    const found = await settled(document, (d) => d.length >= 2);
+    const longLine = found.find((d) => d.code === 'long-line');
+    assert.equal(longLine?.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(longLine?.range.start.line, 0);
+    assert.match(longLine?.message ?? '', /^This row is 1\.0 MB long/);
+    const torn = found.find((d) => d.range.start.line === 1);
+    assert.equal(torn?.severity, vscode.DiagnosticSeverity.Error);
+    assert.match(torn?.message ?? '', /it may have been cut off while being written/);
+  });
+
   it('follows edits after a pause, and only publishes the latest version', async () => {
     const editor = await openDataset(LINES);
     const { document } = editor;

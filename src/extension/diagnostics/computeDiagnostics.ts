@@ -3,7 +3,7 @@ import { createScanner, findNodeAtLocation, parseTree, type JSONPath, type Node 
 import { canonicalJson } from '../../core/dataset/rowIdentity';
 import { JsonlBuffer } from '../../core/dataset/jsonlBuffer';
 import type { JsonObject } from '../../core/dataset/jsonValue';
-import type { JsonlRow } from '../../core/dataset/rowParser';
+import { LONG_LINE_BYTES, type JsonlRow } from '../../core/dataset/rowParser';
 import { detectRowKind, dominantKind, ROW_KINDS, type RowKind } from '../../core/dataset/rowKinds';
 import { validateRow, type IssueSeverity, type RowIssue } from '../../core/dataset/validateRow';
 import { valueFingerprint } from './duplicateKey';
@@ -108,8 +108,18 @@ export async function computeDiagnostics(document: CheckedDocument, guard: Compu
     const row = parseLine(text);
     if (row.kind === 'invalid') {
       malformed++;
-      diagnostics.push(malformedDiagnostic(text, line, row));
+      const diagnostic = malformedDiagnostic(text, line, row);
+      // A last line with no newline after it (the editor's last line is then not empty).
+      if (line === document.lineCount - 1) diagnostic.message += ' (the last line has no newline: it may have been cut off while being written)';
+      diagnostics.push(diagnostic);
       continue;
+    }
+    // Cheap length test first: a UTF-16 unit is at most 3 bytes of UTF-8.
+    if (text.length * 3 > LONG_LINE_BYTES && Buffer.byteLength(text, 'utf8') > LONG_LINE_BYTES) {
+      const megabytes = (Buffer.byteLength(text, 'utf8') / (1024 * 1024)).toFixed(1);
+      diagnostics.push(
+        make(new vscode.Range(line, 0, line, 1), `This row is ${megabytes} MB long: many tools (and editors) struggle with lines over 1 MB`, vscode.DiagnosticSeverity.Warning, 'long-line'),
+      );
     }
     if (row.kind !== 'object') continue;
     const kind = detectRowKind(row.value);
