@@ -10,14 +10,14 @@
 // load them. An included scope that no built-in extension provides gets an empty stub, as VS Code
 // simply skips it, so that the tool does not warn about it.
 //
-// Prints the tool's report, then a mocha-like tally of assertions ("N passing", "N failing"), and
-// exits with the tool's exit code (non-zero when any assertion fails or a test file cannot be
-// read).
+// Prints the tool's report, then a mocha-like tally ("N passing", "N failing"; a test is a source
+// line with its assertions, as in the tool's XUnit report), and exits with the tool's exit code
+// (non-zero when any assertion fails or a test file cannot be read).
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ensureCodeServer } from './lib/code-server.mjs';
+import { ensureTestPrerequisites } from './lib/index.mjs';
 import { CACHE, CODE_SERVER_DIR, ROOT } from './lib/paths.mjs';
 
 const require = createRequire(import.meta.url);
@@ -29,7 +29,7 @@ const { parseRawGrammar } = require(require.resolve('vscode-textmate', { paths: 
 const requested = process.argv.slice(2);
 const targets = requested.length > 0 ? requested : ['test/grammar'];
 
-ensureCodeServer();
+ensureTestPrerequisites();
 const extensionsDir = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'lib', 'vscode', 'extensions');
 if (!fs.existsSync(path.join(extensionsDir, 'markdown-basics'))) {
   console.error(`VS Code's built-in extensions are missing from ${extensionsDir}`);
@@ -116,35 +116,65 @@ if (files.length === 0) {
   console.error(`no grammar test files in ${targets.join(' ')}`);
   process.exit(1);
 }
+
+// Counts the assertions, and checks the shape of each assertion line first: the tool matches them
+// with regular expressions that backtrack exponentially on a line they do not match (a second
+// ` - `, a stray character), so such a line would hang it instead of failing.
+const NAME = '[A-Za-z0-9_][\\w.-]*';
+const NAMES = `(?:${NAME}(?:\\s+${NAME})*)?`;
+const SCOPES = `\\s*${NAMES}\\s*(?:-\\s*${NAMES}\\s*)?$`;
+const upArrow = new RegExp(`^\\s*\\^[\\^\\s]*${SCOPES}`);
+const leftArrow = new RegExp(`^\\s*<~*-+${SCOPES}`);
 let assertions = 0;
+const malformed = [];
 for (const file of files) {
-  try {
-    const testCase = parseGrammarTestCase(fs.readFileSync(path.join(ROOT, file), 'utf8'));
+  const lines = fs.readFileSync(path.join(ROOT, file), 'utf8').split(/\r\n|\n/);
+  const token = /^(\S+)\s+SYNTAX\s+TEST\s/.exec(lines[0] ?? '')?.[1];
+  if (!token) continue; // the tool reports a missing header
+  lines.forEach((line, index) => {
+    const rest = line.slice(token.length);
+    if (!line.startsWith(token) || !/^\s*(\^|<~*-+)/.test(rest)) return;
+    if (!upArrow.test(rest) && !leftArrow.test(rest)) malformed.push(`${file}:${index + 1}: ${line}`);
+  });
+  if (malformed.length === 0) {
+    const testCase = parseGrammarTestCase(lines.join('\n'));
     assertions += testCase.assertions.reduce((sum, line) => sum + line.scopeAssertions.length, 0);
-  } catch {
-    // The tool reports it.
   }
 }
+if (malformed.length > 0) {
+  console.error('malformed assertions (write `^^^ scope …` or `<--- scope …`, optionally followed by one `- scope …`):');
+  for (const line of malformed) console.error(`  ${line}`);
+  console.error('grammar tests FAILED');
+  process.exit(1);
+}
 
-console.log(`grammar tests: ${files.length} files, ${selected.size} grammars (${stubs.length} embedded languages not built in, stubbed)`);
+console.log(`grammar tests: ${files.length} files, ${assertions} assertions, ${selected.size} grammars (${stubs.length} embedded languages not built in, stubbed)`);
 const reportDir = path.join(workDir, 'report');
-const result = spawnSync(process.execPath, [TOOL, '--config', configPath, '--xunit-report', reportDir, ...files], { cwd: ROOT, stdio: 'inherit' });
+const result = spawnSync(process.execPath, [TOOL, '--config', configPath, '--xunit-report', reportDir, ...files], {
+  cwd: ROOT,
+  stdio: 'inherit',
+  timeout: 5 * 60_000,
+});
+if (result.error) console.error(String(result.error));
 const code = result.status ?? 1;
 
-// Failed assertions (and test files that could not be run), from the XUnit report.
+// A mocha-like tally from the XUnit report, which has one test case per source line with
+// assertions (and one per test file that could not be read or run).
+let passing = 0;
 let failing = 0;
-let errors = 0;
 if (fs.existsSync(reportDir)) {
   for (const name of fs.readdirSync(reportDir)) {
     const xml = fs.readFileSync(path.join(reportDir, name), 'utf8');
-    failing += Number(/\bfailures="(\d+)"/.exec(xml)?.[1] ?? 0);
-    errors += Number(/\berrors="(\d+)"/.exec(xml)?.[1] ?? 0);
+    for (const [testCase] of xml.matchAll(/<testcase\b[\s\S]*?<\/testcase>/g)) {
+      if (/<(failure|error)\b/.test(testCase)) failing++;
+      else passing++;
+    }
   }
 }
-if (code !== 0 && failing + errors === 0) errors = 1; // failed outside the assertions
+if (code !== 0 && failing === 0) failing = 1; // failed outside the assertions
 console.log('');
-console.log(`  ${Math.max(0, assertions - failing)} passing`);
-if (failing + errors > 0) console.log(`  ${failing + errors} failing`);
+console.log(`  ${passing} passing (source lines with assertions)`);
+if (failing > 0) console.log(`  ${failing} failing`);
 console.log(`grammar tests ${code === 0 ? 'passed' : `FAILED (exit code ${code})`}`);
 process.exit(code);
 

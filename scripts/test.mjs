@@ -30,7 +30,11 @@ const steps = {
     ['build', process.execPath, ['esbuild.js']],
   ],
   unit: [['unit tests', 'npx', ['mocha']]],
-  integration: [['integration tests (VS Code extension host)', process.execPath, ['scripts/run-integration.mjs']]],
+  integration: [
+    // The grammar tests need VS Code's own Markdown grammar, which comes with code-server.
+    ['grammar tests (constitution TextMate grammar)', process.execPath, ['scripts/run-grammar-tests.mjs']],
+    ['integration tests (VS Code extension host)', process.execPath, ['scripts/run-integration.mjs']],
+  ],
   e2e: [['end-to-end tests (browser)', process.execPath, ['scripts/run-e2e.mjs']]],
 };
 
