@@ -15,6 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BenchResult } from './run';
 import { JsonlBuffer } from '../src/core/dataset/jsonlBuffer';
+import { seededRandom } from '../src/core/random';
 
 const TARGET_BYTES = 100 * 1024 * 1024;
 const RUNS = 7;
@@ -23,16 +24,6 @@ const SAMPLE_EVERY_ROWS = 200;
 
 // ---- a deterministic generator of realistic chat rows ----
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the model answer question data training example because which would about there their could other these ' +
@@ -77,7 +68,7 @@ function chatRow(random: () => number, id: number): object {
 }
 
 function generateFile(file: string): { bytes: number; rows: number } {
-  const random = mulberry32(42);
+  const random = seededRandom('42');
   const fd = openSync(file, 'w');
   let bytes = 0;
   let rows = 0;

@@ -3,7 +3,7 @@ export * from './types';
 export { parseConstitution } from './parse';
 export { renderConstitution, type RenderOptions } from './render';
 export { samplePrinciples, eligiblePrinciples, type SampleOptions, type SampleResult } from './sample';
-export { seededRandom, hashSeed } from './random';
+export { seededRandom, hashSeed } from '../random';
 export { normalizeValue } from './syntax';
 export { isSlug, slugify, editDistance, nearMiss } from './text';
 export {

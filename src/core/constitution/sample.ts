@@ -7,7 +7,7 @@
  * comparison, which IEEE 754 defines exactly, whereas Math.pow and Math.log may differ in the
  * last bit between engines. With `seededRandom`, the same seed gives the same draw everywhere.
  */
-import { seededRandom } from './random';
+import { seededRandom } from '../random';
 import type { PrincipleData } from './types';
 
 export interface SampleOptions {

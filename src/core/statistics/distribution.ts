@@ -4,6 +4,7 @@
  * it). Nothing else is kept, so a file of any size costs the same.
  */
 import type { DistributionReport, HistogramBin } from './report';
+import { seededRandom } from '../random';
 
 /** 0, 1, 2, 5, 10, 20, 50, … 1,000,000: bins for lengths in characters or tokens. */
 export const LENGTH_BIN_EDGES: readonly number[] = [
@@ -16,17 +17,6 @@ export const TURN_BIN_EDGES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 
 /** Values kept for percentiles: beyond this many, a uniform random sample of this size. */
 export const RESERVOIR_SIZE = 10_000;
 
-/** A small deterministic generator, so the same file gives the same report. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Distribution {
   private count = 0;
@@ -44,7 +34,7 @@ export class Distribution {
     seed = 1,
   ) {
     this.counts = edges.map(() => 0);
-    this.random = mulberry32(seed);
+    this.random = seededRandom(String(seed));
   }
 
   add(value: number): void {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { hashSeed, seededRandom } from '../../../src/core/constitution/random';
+import { hashSeed, seededRandom } from '../../../src/core/random';
 import { eligiblePrinciples, samplePrinciples } from '../../../src/core/constitution/sample';
 import type { PrincipleData } from '../../../src/core/constitution/types';
 
