@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandTable } from './commandTable';
+import { constitutionCommands } from './constitution/constitutionCommands';
 import type { Ctx } from './ctx';
 import { previewCommands } from './preview/previewCommands';
 import { rowCommands } from './rows/rowCommands';
@@ -14,6 +15,7 @@ export const commandTable: CommandTable = {
   ...statisticsCommands,
   ...previewCommands,
   ...rowCommands,
+  ...constitutionCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

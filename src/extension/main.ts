@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { registerConstitutionEditor } from './constitution';
 import { Ctx } from './ctx';
 import { registerDatasetCodeLens } from './datasetCodeLens';
 import { registerDatasetDiagnostics } from './diagnostics';
@@ -16,6 +17,7 @@ export function activate(context: vscode.ExtensionContext): void {
     get: (document) => diagnostics.counts(document),
     onDidUpdate: diagnostics.onDidUpdate,
   });
+  registerConstitutionEditor(ctx);
   ctx.logger.info(`Distillery ${String(context.extension.packageJSON.version)} activated`);
 }
 
