@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import * as vscode from 'vscode';
 import { JsonlBuffer } from '../core/dataset/jsonlBuffer';
-import type { JsonlRow } from '../core/dataset/rowParser';
+import { LONG_LINE_BYTES, parseRow, type JsonlRow } from '../core/dataset/rowParser';
 import { detectRowKind, dominantKind, type KindSummary, type RowKind } from '../core/dataset/rowKinds';
 
 /** Files Distillery treats as datasets. */
@@ -10,6 +11,67 @@ export function isDataset(document: vscode.TextDocument): boolean {
   return vscode.languages.match(datasetSelector, document) > 0;
 }
 
+/** Rows of one version of a dataset document, by 1-based line. */
+export interface DatasetRows {
+  readonly version: number;
+  readonly lineCount: number;
+  row(line: number): JsonlRow | undefined;
+  /** The row's text as it is in the document (no line terminator). */
+  rowText(row: JsonlRow): string;
+  /** The nearest object row at or around 1-based `line`, searching `direction` first. */
+  nearestObjectRow(line: number, direction?: 1 | -1): JsonlRow | undefined;
+}
+
+/** The nearest object row at or around `line`, in `direction` first, then the other way. */
+function nearestObjectRow(rows: DatasetRows, line: number, direction: 1 | -1): JsonlRow | undefined {
+  for (const step of [direction, -direction]) {
+    for (let at = line; at >= 1 && at <= rows.lineCount; at += step) {
+      const row = rows.row(at);
+      if (row?.kind === 'object') return row;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Rows read one at a time from the editor's own lines, for features that look at a few rows (the
+ * row preview): nothing is copied of the rest of the document, so an edit of a large file costs
+ * nothing until a row is asked for. Valid for one document version; byte offsets in its rows are
+ * relative to their line.
+ */
+export class DocumentRows implements DatasetRows {
+  readonly version: number;
+  private readonly cache = new Map<number, JsonlRow>();
+
+  constructor(readonly document: vscode.TextDocument) {
+    this.version = document.version;
+  }
+
+  get lineCount(): number {
+    return this.document.lineCount;
+  }
+
+  row(line: number): JsonlRow | undefined {
+    if (line < 1 || line > this.document.lineCount) return undefined;
+    let row = this.cache.get(line);
+    if (!row) {
+      const bytes = Buffer.from(this.document.lineAt(line - 1).text, 'utf8');
+      // Every line but the editor's last had a line break after it.
+      row = parseRow(bytes, 0, bytes.length, line < this.document.lineCount, line, 0, isUtf8(bytes), LONG_LINE_BYTES);
+      this.cache.set(line, row);
+    }
+    return row;
+  }
+
+  rowText(row: JsonlRow): string {
+    return this.document.lineAt(row.line - 1).text;
+  }
+
+  nearestObjectRow(line: number, direction: 1 | -1 = 1): JsonlRow | undefined {
+    return nearestObjectRow(this, line, direction);
+  }
+}
+
 /**
  * One version of an open dataset document, read once and shared by the CodeLenses, the
  * diagnostics, the row preview and the statistics. The line index is built eagerly (cheap:
@@ -17,7 +79,7 @@ export function isDataset(document: vscode.TextDocument): boolean {
  *
  * Lines here are 1-based, as in the core; VS Code positions are 0-based (`line - 1`).
  */
-export class DatasetSnapshot {
+export class DatasetSnapshot implements DatasetRows {
   readonly version: number;
   readonly data: JsonlBuffer;
   private readonly rowCache = new Map<number, JsonlRow>();
@@ -78,25 +140,32 @@ export class DatasetSnapshot {
     }
   }
 
-  /** The nearest object row at or around 1-based `line`, searching `direction` first. */
   nearestObjectRow(line: number, direction: 1 | -1 = 1): JsonlRow | undefined {
-    for (const step of [direction, -direction]) {
-      for (let at = line; at >= 1 && at <= this.lineCount; at += step) {
-        const row = this.row(at);
-        if (row?.kind === 'object') return row;
-      }
-    }
-    return undefined;
+    return nearestObjectRow(this, line, direction);
   }
 }
 
 /** Hands out the snapshot of a document's current version, making it at most once per version. */
 export class DatasetModel implements vscode.Disposable {
   private readonly snapshots = new Map<string, DatasetSnapshot>();
+  private readonly documentRows = new Map<string, DocumentRows>();
   private readonly listener: vscode.Disposable;
 
   constructor() {
-    this.listener = vscode.workspace.onDidCloseTextDocument((document) => this.snapshots.delete(document.uri.toString()));
+    this.listener = vscode.workspace.onDidCloseTextDocument((document) => {
+      this.snapshots.delete(document.uri.toString());
+      this.documentRows.delete(document.uri.toString());
+    });
+  }
+
+  /** Rows of the document's current version read line by line (cheap for a few rows). */
+  rows(document: vscode.TextDocument): DocumentRows {
+    const key = document.uri.toString();
+    const cached = this.documentRows.get(key);
+    if (cached && cached.document === document && cached.version === document.version) return cached;
+    const rows = new DocumentRows(document);
+    this.documentRows.set(key, rows);
+    return rows;
   }
 
   snapshot(document: vscode.TextDocument): DatasetSnapshot {
@@ -111,5 +180,6 @@ export class DatasetModel implements vscode.Disposable {
   dispose(): void {
     this.listener.dispose();
     this.snapshots.clear();
+    this.documentRows.clear();
   }
 }

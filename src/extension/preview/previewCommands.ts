@@ -26,7 +26,7 @@ async function rowTarget(uri: unknown, line: unknown): Promise<{ document: vscod
 /** Opens the preview on the row under the cursor, or on the nearest row when the cursor is on a blank line. */
 async function showPreview(ctx: Ctx, uri: unknown, line: unknown): Promise<RowPreviewPanel> {
   const target = await rowTarget(uri, line);
-  const snapshot = ctx.datasets.snapshot(target.document);
+  const snapshot = ctx.datasets.rows(target.document);
   const row = snapshot.row(target.line);
   const at = row === undefined || row.kind === 'blank' ? (snapshot.nearestObjectRow(target.line)?.line ?? target.line) : target.line;
   return RowPreviewPanel.show(ctx, target.document, at);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { HostMessage, NavigationView, PreviewContent, WebviewMessage } from '../../webview/preview/protocol';
 import type { Ctx } from '../ctx';
-import { isDataset, type DatasetSnapshot } from '../datasetModel';
+import { isDataset, type DatasetRows } from '../datasetModel';
 import { Disposable } from '../lifecycle';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 import { previewContent } from './rowView';
@@ -20,7 +20,7 @@ export function rowPreviewTitle(document: vscode.TextDocument, line: number): st
 }
 
 /** The line of the next object row after (direction 1) or before (-1) `line`; blank and malformed lines are skipped. */
-export function adjacentObjectRow(snapshot: DatasetSnapshot, line: number, direction: 1 | -1): number | undefined {
+export function adjacentObjectRow(snapshot: DatasetRows, line: number, direction: 1 | -1): number | undefined {
   for (let at = line + direction; at >= 1 && at <= snapshot.lineCount; at += direction) {
     if (snapshot.row(at)?.kind === 'object') return at;
   }
@@ -110,8 +110,8 @@ export class RowPreviewPanel extends Disposable {
     return true;
   }
 
-  private snapshot(): DatasetSnapshot {
-    return this.ctx.datasets.snapshot(this.document);
+  private snapshot(): DatasetRows {
+    return this.ctx.datasets.rows(this.document);
   }
 
   private retarget(document: vscode.TextDocument, line: number): void {
@@ -141,7 +141,7 @@ export class RowPreviewPanel extends Disposable {
     this.followTimer = setTimeout(() => {
       if (this.isDisposed || editor.document.isClosed) return;
       const line = editor.selection.active.line + 1;
-      const snapshot = this.ctx.datasets.snapshot(editor.document);
+      const snapshot = this.ctx.datasets.rows(editor.document);
       const row = snapshot.row(line);
       if (editor.document === this.document && (row === undefined || row.kind === 'blank')) return;
       // A blank line in another document: show its nearest row rather than nothing.
@@ -183,7 +183,7 @@ export class RowPreviewPanel extends Disposable {
     this.post(content);
   }
 
-  private contentOf(snapshot: DatasetSnapshot): PreviewContent {
+  private contentOf(snapshot: DatasetRows): PreviewContent {
     const fileName = path.basename(this.document.fileName);
     const row = snapshot.row(this.line);
     if (row === undefined) return { kind: 'empty', message: `${fileName} has no rows.` };
