@@ -4,6 +4,7 @@ import { registerConstitutionEditor } from './constitution';
 import { Ctx } from './ctx';
 import { registerDatasetCodeLens } from './datasetCodeLens';
 import { registerDatasetDiagnostics } from './diagnostics';
+import { registerRowPreviewSerializer } from './preview/rowPreviewSerializer';
 
 let ctx: Ctx | undefined;
 
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
     onDidUpdate: diagnostics.onDidUpdate,
   });
   registerConstitutionEditor(ctx);
+  registerRowPreviewSerializer(ctx);
   ctx.logger.info(`Distillery ${String(context.extension.packageJSON.version)} activated`);
 }
 

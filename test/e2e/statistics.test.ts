@@ -131,4 +131,16 @@ describe('dataset statistics in the browser', function () {
     await panel.getByText('Name a prime number greater than 10.').first().waitFor();
     await workbench.shot('preview-from-lens');
   });
+
+  it('brings the row preview back, on the same row, after the window reloads', async () => {
+    // Reload Window (not a browser reload) lets the workbench save its editors first.
+    const reloaded = workbench.page.waitForEvent('load', { timeout: WAIT.workbench });
+    await workbench.runCommand('Developer: Reload Window');
+    await reloaded;
+    await workbench.page.locator('.monaco-workbench').waitFor({ timeout: WAIT.workbench });
+    await workbench.editorTab('Row 2 · sample.jsonl').waitFor({ timeout: WAIT.workbench });
+    const panel = await workbench.webview('Row preview', WAIT.workbench);
+    await panel.getByText('Name a prime number greater than 10.').first().waitFor();
+    await workbench.shot('preview-restored');
+  });
 });

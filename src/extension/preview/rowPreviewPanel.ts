@@ -59,6 +59,16 @@ export class RowPreviewPanel extends Disposable {
     return preview;
   }
 
+  /** Brings back a preview that VS Code restored after a window reload, on the row it showed. */
+  static restore(ctx: Ctx, panel: vscode.WebviewPanel, document: vscode.TextDocument, line: number): RowPreviewPanel {
+    RowPreviewPanel.current?.panel.dispose();
+    panel.webview.options = webviewOptions(ctx.extensionUri);
+    const preview = ctx.register(new RowPreviewPanel(ctx, panel, document, line));
+    RowPreviewPanel.current = preview;
+    preview.update();
+    return preview;
+  }
+
   static get active(): RowPreviewPanel | undefined {
     return RowPreviewPanel.current;
   }
