@@ -6,6 +6,16 @@ import { InputError, lineColumnAt } from '../errors/located';
  * Where model requests go. The key itself is carried here only to be handed to the
  * `openai` client; `describeEndpoint` is what may be shown to people.
  */
+/** Whether `value` is an absolute http or https URL (the only kinds of endpoint we talk to). */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 export interface Endpoint {
   /** undefined: the `openai` package's own default endpoint. */
   readonly baseURL: string | undefined;
@@ -132,15 +142,6 @@ function readProfile(node: Node, at: (offset: number) => { file: string; line: n
     throw new InputError('"baseURL" must be an http or https URL', at(valueNode?.offset ?? node.offset));
   }
   return profile;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

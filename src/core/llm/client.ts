@@ -1,0 +1,315 @@
+import OpenAI from 'openai';
+import { seededRandom } from '../random';
+import type { Clock } from './clock';
+import { systemClock } from './clock';
+import {
+  AttemptError, FatalModelError, ModelCancelledError, ModelRequestError, RetriesExhaustedError, SchemaMismatchError,
+} from './errors';
+import type { JsonSchemaLike } from './jsonShape';
+import { checkJsonReply } from './jsonShape';
+import type { ModelProfile } from './profile';
+import { redact } from './redact';
+import type { RetryPolicy } from './retry';
+import { DEFAULT_RETRY_POLICY, backoffDelay, classify } from './retry';
+import type { Permit } from './scheduler';
+import { ProfileScheduler, estimateTokens } from './scheduler';
+
+export interface CompletionRequest {
+  readonly messages: OpenAI.ChatCompletionMessageParam[];
+  /** The profile's sampling defaults fill what is left out. */
+  readonly temperature?: number;
+  readonly top_p?: number;
+  readonly max_tokens?: number;
+  readonly seed?: number;
+  readonly stop?: string[];
+  /** Stream the reply (with an idle timeout between chunks); false by default. */
+  readonly stream?: boolean;
+  /**
+   * Ask for a reply in this JSON schema (`response_format: json_schema`). A reply that does not
+   * match is asked for again, at most `maxSchemaAttempts` times in all; then SchemaMismatchError.
+   */
+  readonly jsonSchema?: { readonly name: string; readonly schema: JsonSchemaLike & Record<string, unknown>; readonly strict?: boolean };
+}
+
+export interface CompletionUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly totalTokens: number;
+}
+
+export interface CompletionResult {
+  readonly content: string;
+  readonly finishReason: string;
+  /** As the service reported it; undefined when it did not. */
+  readonly usage: CompletionUsage | undefined;
+  /** Requests sent for this call, the successful one included. */
+  readonly attempts: number;
+  /** The model that answered, as the service names it. */
+  readonly model: string;
+  /** From the call to its result, waits included. */
+  readonly durationMs: number;
+}
+
+export interface ModelClientOptions {
+  /** The key itself, resolved by the caller from `profile.apiKeyRef`. Local servers need none. */
+  readonly apiKey?: string;
+  readonly clock?: Clock;
+  /** For backoff jitter; seed it in tests. */
+  readonly random?: () => number;
+  readonly retry?: Partial<RetryPolicy>;
+  /** The longest one attempt may take; 10 minutes by default. */
+  readonly attemptTimeoutMs?: number;
+  /** The longest a stream may go without a chunk; 60 s by default. */
+  readonly idleTimeoutMs?: number;
+  /** Requests in all for a call whose replies break its JSON schema; 3 by default. */
+  readonly maxSchemaAttempts?: number;
+}
+
+/** Sent when no key is given, since the openai client insists on one; local servers ignore it. */
+const NO_KEY = 'no-key';
+
+/**
+ * The engine for one profile: every call goes through the profile's queue (concurrency, rate
+ * buckets, retry-after pauses), and the engine, not the `openai` client (made with
+ * `maxRetries: 0`), owns retries, deadlines and cancellation.
+ */
+export class ModelClient {
+  readonly scheduler: ProfileScheduler;
+  private readonly openai: OpenAI;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly policy: RetryPolicy;
+  private readonly attemptTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxSchemaAttempts: number;
+  private readonly secrets: string[];
+  private fatal: FatalModelError | undefined;
+
+  constructor(
+    readonly profile: ModelProfile,
+    options: ModelClientOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? seededRandom(`${profile.name}:${Date.now()}`);
+    this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 600_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+    this.maxSchemaAttempts = Math.max(1, options.maxSchemaAttempts ?? 3);
+    this.secrets = options.apiKey && options.apiKey.length >= 4 ? [options.apiKey] : [];
+    this.scheduler = new ProfileScheduler(profile, this.clock);
+    this.openai = new OpenAI({
+      baseURL: profile.baseURL,
+      apiKey: options.apiKey ?? NO_KEY,
+      maxRetries: 0,
+      // The package would otherwise write to the console (a malformed stream event, say); the
+      // engine reports every failure itself.
+      logLevel: 'off',
+      // A backstop only: the engine's own deadline (on its clock) comes first.
+      timeout: this.attemptTimeoutMs + 60_000,
+    });
+  }
+
+  /** The fatal error that stopped this profile, if one has. */
+  fatalError(): FatalModelError | undefined {
+    return this.fatal;
+  }
+
+  async complete(request: CompletionRequest, options: { signal?: AbortSignal } = {}): Promise<CompletionResult> {
+    const { signal } = options;
+    const started = this.clock.now();
+    const params = this.params(request);
+    const estimate = estimateTokens(request.messages, params.max_tokens ?? this.profile.sampling.max_tokens);
+    let attempts = 0;
+    let transientFailures = 0;
+    let rateLimitedFailures = 0;
+    let schemaFailures = 0;
+
+    for (;;) {
+      this.throwIfStopped(signal);
+      let permit: Permit;
+      try {
+        permit = await this.scheduler.acquire(estimate, signal);
+      } catch (error) {
+        this.throwIfStopped(signal);
+        throw error;
+      }
+      if (this.fatal || signal?.aborted) {
+        permit.release();
+        this.throwIfStopped(signal);
+      }
+      attempts++;
+      let reply: Reply;
+      try {
+        reply = await this.attempt(params, request.stream === true, signal);
+      } catch (error) {
+        permit.release();
+        this.throwIfStopped(signal);
+        const verdict = classify(error, this.clock.now());
+        if (verdict.kind === 'fatal') {
+          this.fatal = this.fatalFor(verdict.status, verdict.code);
+          throw this.fatal;
+        }
+        if (verdict.kind === 'reject') {
+          throw new ModelRequestError(this.clean(`profile "${this.profile.name}": request refused (${verdict.why})`), this.profile.name, verdict.status);
+        }
+        if (verdict.rateLimited) rateLimitedFailures++;
+        else transientFailures++;
+        if (transientFailures >= this.policy.maxAttempts || rateLimitedFailures >= this.policy.maxRateLimitedAttempts) {
+          const why = this.clean(verdict.why);
+          throw new RetriesExhaustedError(
+            `profile "${this.profile.name}": gave up after ${attempts} attempts; last error: ${why}`, this.profile.name, attempts, why,
+          );
+        }
+        if (verdict.retryAfterMs !== undefined) {
+          // The service said how long to wait: the whole profile waits, this call included.
+          this.scheduler.pause(verdict.retryAfterMs);
+        } else {
+          try {
+            await this.clock.sleep(backoffDelay(transientFailures - 1, this.policy, this.random), signal);
+          } catch (sleepError) {
+            this.throwIfStopped(signal);
+            throw sleepError;
+          }
+        }
+        continue;
+      }
+      permit.release(reply.usage?.totalTokens);
+
+      if (request.jsonSchema) {
+        const problems = checkJsonReply(reply.content, request.jsonSchema.schema);
+        if (problems.length > 0) {
+          schemaFailures++;
+          if (schemaFailures >= this.maxSchemaAttempts) {
+            throw new SchemaMismatchError(
+              `profile "${this.profile.name}": ${schemaFailures} replies did not match the schema "${request.jsonSchema.name}": ${problems.slice(0, 3).join('; ')}`,
+              this.profile.name, attempts, problems, reply.content,
+            );
+          }
+          continue;
+        }
+      }
+      return { ...reply, attempts, durationMs: this.clock.now() - started };
+    }
+  }
+
+  private params(request: CompletionRequest): OpenAI.ChatCompletionCreateParamsNonStreaming {
+    const sampling = this.profile.sampling;
+    const seed = request.seed ?? sampling.seed;
+    return {
+      model: this.profile.model,
+      messages: request.messages,
+      temperature: request.temperature ?? sampling.temperature,
+      top_p: request.top_p ?? sampling.top_p,
+      max_tokens: request.max_tokens ?? sampling.max_tokens,
+      ...(seed !== undefined ? { seed } : {}),
+      ...(request.stop ? { stop: request.stop } : {}),
+      ...(request.jsonSchema
+        ? {
+            response_format: {
+              type: 'json_schema' as const,
+              json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: request.jsonSchema.strict ?? true },
+            },
+          }
+        : {}),
+    };
+  }
+
+  /** One request, bounded by the deadline (and for streams the idle timeout); a partial reply is an error. */
+  private async attempt(params: OpenAI.ChatCompletionCreateParamsNonStreaming, stream: boolean, signal: AbortSignal | undefined): Promise<Reply> {
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timedOut: AttemptError | undefined;
+    const expire = (error: AttemptError): void => {
+      if (controller.signal.aborted) return;
+      timedOut = error;
+      controller.abort(error);
+    };
+    const timers = new AbortController();
+    this.clock.sleep(this.attemptTimeoutMs, timers.signal).then(
+      () => expire(new AttemptError(`no complete reply within ${this.attemptTimeoutMs} ms`, 'deadline')),
+      () => undefined,
+    );
+    let idle: AbortController | undefined;
+    const armIdle = (): void => {
+      idle?.abort();
+      const current = new AbortController();
+      idle = current;
+      this.clock.sleep(this.idleTimeoutMs, AbortSignal.any([current.signal, timers.signal])).then(
+        () => expire(new AttemptError(`the stream sent nothing for ${this.idleTimeoutMs} ms`, 'idle')),
+        () => undefined,
+      );
+    };
+    try {
+      if (stream) {
+        armIdle();
+        const events = await this.openai.chat.completions.create(
+          { ...params, stream: true, stream_options: { include_usage: true } },
+          { signal: controller.signal },
+        );
+        let content = '';
+        let finishReason: string | undefined;
+        let usage: CompletionUsage | undefined;
+        let model = this.profile.model;
+        for await (const chunk of events) {
+          armIdle();
+          if (chunk.model) model = chunk.model;
+          if (chunk.usage) usage = usageOf(chunk.usage);
+          const choice = chunk.choices[0];
+          if (choice?.delta?.content) content += choice.delta.content;
+          if (choice?.finish_reason) finishReason = choice.finish_reason;
+        }
+        // An aborted stream ends the loop quietly: find out why it ended.
+        if (timedOut) throw timedOut;
+        if (controller.signal.aborted) throw new ModelCancelledError(this.profile.name);
+        if (finishReason === undefined) throw new AttemptError('the stream ended without a finish reason', 'partialStream');
+        return { content, finishReason, usage, model };
+      }
+      const completion = await this.openai.chat.completions.create(params, { signal: controller.signal });
+      const choice = completion.choices[0];
+      if (!choice || !choice.finish_reason) throw new AttemptError('the reply has no finished choice', 'partialStream');
+      return {
+        content: choice.message.content ?? '',
+        finishReason: choice.finish_reason,
+        usage: completion.usage ? usageOf(completion.usage) : undefined,
+        model: completion.model || this.profile.model,
+      };
+    } catch (error) {
+      if (timedOut) throw timedOut;
+      throw error;
+    } finally {
+      timers.abort();
+      idle?.abort();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private throwIfStopped(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw new ModelCancelledError(this.profile.name);
+    if (this.fatal) throw this.fatal;
+  }
+
+  private fatalFor(status: number, code: string | undefined): FatalModelError {
+    const name = this.profile.name;
+    const keyFrom = this.profile.apiKeyRef ? `the key named by apiKeyRef "${this.profile.apiKeyRef}"` : 'the API key (the profile names no apiKeyRef)';
+    const message = code === 'insufficient_quota'
+      ? `profile "${name}": the account has no quota left (HTTP 429 insufficient_quota); add credit or choose another profile. The run stops.`
+      : `profile "${name}": the service refused the key (HTTP ${status}${code ? ` ${code}` : ''}); check ${keyFrom}. The run stops.`;
+    return new FatalModelError(this.clean(message), name, status, code);
+  }
+
+  private clean(text: string): string {
+    return redact(text, this.secrets);
+  }
+}
+
+interface Reply {
+  content: string;
+  finishReason: string;
+  usage: CompletionUsage | undefined;
+  model: string;
+}
+
+function usageOf(usage: OpenAI.CompletionUsage): CompletionUsage {
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, totalTokens: usage.total_tokens };
+}

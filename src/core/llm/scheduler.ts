@@ -1,0 +1,170 @@
+import type { Clock } from './clock';
+import { abortReason } from './clock';
+import { TokenBucket } from './tokenBucket';
+
+export interface SchedulerLimits {
+  readonly concurrency: number;
+  readonly requestsPerMinute?: number;
+  readonly tokensPerMinute?: number;
+}
+
+/** The right to send one request; `release` it when the attempt is over, with its real token count if known. */
+export interface Permit {
+  release(actualTokens?: number): void;
+}
+
+interface Waiter {
+  tokens: number;
+  resolve: (permit: Permit) => void;
+  reject: (reason: unknown) => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+/**
+ * The queue of one profile. Requests are granted strictly in arrival order, each when: fewer than
+ * `concurrency` are in flight, the requests-per-minute bucket has one request, the tokens-per-minute
+ * bucket has its estimate (capped at the bucket size), and the profile is not paused (a
+ * retry-after from the service pauses every call of the profile, not only the one that got it).
+ */
+export class ProfileScheduler {
+  private active = 0;
+  private readonly waiters: Waiter[] = [];
+  private pausedUntil = 0;
+  private readonly requestBucket: TokenBucket | undefined;
+  private readonly tokenBucket: TokenBucket | undefined;
+  private wake: AbortController | undefined;
+  private wakeAt = Infinity;
+
+  constructor(
+    private readonly limits: SchedulerLimits,
+    private readonly clock: Clock,
+  ) {
+    if (!(limits.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
+    const now = clock.now();
+    this.requestBucket = limits.requestsPerMinute ? new TokenBucket(limits.requestsPerMinute, now) : undefined;
+    this.tokenBucket = limits.tokensPerMinute ? new TokenBucket(limits.tokensPerMinute, now) : undefined;
+  }
+
+  /** Calls in flight now. */
+  inFlight(): number {
+    return this.active;
+  }
+
+  /** Calls waiting for a permit. */
+  queued(): number {
+    return this.waiters.length;
+  }
+
+  /** Until when the profile is paused (epoch ms; 0 or past: not paused). */
+  pausedUntilTime(): number {
+    return this.pausedUntil;
+  }
+
+  /** Waits for a permit for a request estimated at `tokens`; rejects with the signal's reason on abort. */
+  acquire(tokens: number, signal?: AbortSignal): Promise<Permit> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = {
+        tokens,
+        resolve,
+        reject,
+        signal,
+        onAbort: () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(abortReason(signal as AbortSignal));
+          this.pump();
+        },
+      };
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Holds every call of the profile for `ms` from now (the longest pause wins). */
+  pause(ms: number): void {
+    const until = this.clock.now() + Math.max(0, ms);
+    if (until > this.pausedUntil) this.pausedUntil = until;
+    this.pump();
+  }
+
+  private pump(): void {
+    for (;;) {
+      const head = this.waiters[0];
+      if (!head) {
+        this.cancelWake();
+        return;
+      }
+      if (this.active >= this.limits.concurrency) return; // a release pumps again
+      const now = this.clock.now();
+      const wait = Math.max(
+        this.pausedUntil - now,
+        this.requestBucket?.waitFor(1, now) ?? 0,
+        this.tokenBucket?.waitFor(head.tokens, now) ?? 0,
+        0,
+      );
+      if (wait > 0) {
+        this.scheduleWake(now + wait);
+        return;
+      }
+      this.waiters.shift();
+      head.signal?.removeEventListener('abort', head.onAbort);
+      this.requestBucket?.take(1, now);
+      this.tokenBucket?.take(head.tokens, now);
+      this.active++;
+      head.resolve(this.permit(head.tokens));
+    }
+  }
+
+  private permit(estimate: number): Permit {
+    let released = false;
+    return {
+      release: (actualTokens?: number) => {
+        if (released) return;
+        released = true;
+        this.active--;
+        if (actualTokens !== undefined) this.tokenBucket?.adjust(actualTokens - Math.min(estimate, this.tokenBucket.perMinute), this.clock.now());
+        this.pump();
+      },
+    };
+  }
+
+  private scheduleWake(at: number): void {
+    if (this.wake && this.wakeAt <= at) return;
+    this.cancelWake();
+    const controller = new AbortController();
+    this.wake = controller;
+    this.wakeAt = at;
+    this.clock.sleep(at - this.clock.now(), controller.signal).then(
+      () => {
+        if (this.wake === controller) {
+          this.wake = undefined;
+          this.wakeAt = Infinity;
+          this.pump();
+        }
+      },
+      () => undefined,
+    );
+  }
+
+  private cancelWake(): void {
+    this.wake?.abort();
+    this.wake = undefined;
+    this.wakeAt = Infinity;
+  }
+}
+
+/**
+ * The token estimate made before a call: about 4 characters a token over the message text, plus 4
+ * tokens of framing per message, plus the whole `max_tokens` the reply may use. It errs high, so
+ * a tokens-per-minute limit is not overrun; the bucket is corrected by the reported usage after.
+ */
+export function estimateTokens(messages: ReadonlyArray<{ content?: unknown }>, maxTokens: number): number {
+  let chars = 0;
+  for (const message of messages) {
+    chars += typeof message.content === 'string' ? message.content.length : JSON.stringify(message.content ?? '').length;
+  }
+  return Math.ceil(chars / 4) + 4 * messages.length + maxTokens;
+}

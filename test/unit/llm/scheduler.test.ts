@@ -1,0 +1,109 @@
+import * as assert from 'node:assert/strict';
+import { ManualClock } from '../../../src/core/llm/clock';
+import type { Permit } from '../../../src/core/llm/scheduler';
+import { ProfileScheduler, estimateTokens } from '../../../src/core/llm/scheduler';
+
+/** Starts `n` acquisitions and records, in order, which were granted. */
+function acquireAll(scheduler: ProfileScheduler, tokens: number[], signal?: AbortSignal) {
+  const granted: number[] = [];
+  const permits: Permit[] = [];
+  const done = tokens.map((t, i) => scheduler.acquire(t, signal).then((permit) => {
+    granted.push(i);
+    permits[i] = permit;
+  }));
+  return { granted, permits, done };
+}
+
+describe('llm: per-profile scheduling (on a manual clock)', () => {
+  it('requests per minute: a full bucket, then one request per 60/rpm seconds', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 10, requestsPerMinute: 2 }, clock);
+    const { granted, permits } = acquireAll(scheduler, [1, 1, 1, 1]);
+    await clock.advance(0);
+    assert.deepEqual(granted, [0, 1]);
+    permits.forEach((p) => p.release());
+    await clock.advance(29_999);
+    assert.deepEqual(granted, [0, 1]);
+    await clock.advance(1);
+    assert.deepEqual(granted, [0, 1, 2]);
+    await clock.advance(30_000);
+    assert.deepEqual(granted, [0, 1, 2, 3]);
+  });
+
+  it('concurrency: never more than the limit in flight, next one on release, in order', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 2 }, clock);
+    const { granted, permits } = acquireAll(scheduler, [1, 1, 1, 1]);
+    await clock.advance(0);
+    assert.deepEqual(granted, [0, 1]);
+    assert.equal(scheduler.inFlight(), 2);
+    permits[1]?.release();
+    permits[1]?.release(); // twice is harmless
+    await clock.advance(0);
+    assert.deepEqual(granted, [0, 1, 2]);
+    assert.equal(scheduler.inFlight(), 2);
+    assert.equal(scheduler.queued(), 1);
+  });
+
+  it('tokens per minute: estimated before, corrected by the reported usage after', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 10, tokensPerMinute: 600 }, clock);
+    const first = acquireAll(scheduler, [500]);
+    await clock.advance(0);
+    assert.deepEqual(first.granted, [0]);
+    const second = acquireAll(scheduler, [300]);
+    await clock.advance(0);
+    assert.deepEqual(second.granted, [], '100 left, 300 needed');
+    // The first call used only 100 tokens: 400 come back, so the second may go now.
+    first.permits[0]?.release(100);
+    await clock.advance(0);
+    assert.deepEqual(second.granted, [0]);
+    // It used 700 instead of 300: the bucket is in debt and the next call waits for it.
+    second.permits[0]?.release(700);
+    const third = acquireAll(scheduler, [10]);
+    await clock.advance(0);
+    assert.deepEqual(third.granted, []);
+    await clock.advance(60_000);
+    assert.deepEqual(third.granted, [0]);
+  });
+
+  it('an estimate above the bucket size is capped, so it cannot wait forever', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 1, tokensPerMinute: 100 }, clock);
+    const { granted } = acquireAll(scheduler, [10_000]);
+    await clock.advance(0);
+    assert.deepEqual(granted, [0]);
+  });
+
+  it('a pause holds every call of the profile until it ends; the longest pause wins', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 5 }, clock);
+    scheduler.pause(120_000);
+    scheduler.pause(1_000);
+    const { granted } = acquireAll(scheduler, [1, 1]);
+    await clock.advance(119_999);
+    assert.deepEqual(granted, []);
+    await clock.advance(1);
+    assert.deepEqual(granted, [0, 1]);
+  });
+
+  it('an abort takes a waiting call out of the queue and lets the next one through', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 1 }, clock);
+    const holder = await scheduler.acquire(1);
+    const controller = new AbortController();
+    const waiting = scheduler.acquire(1, controller.signal);
+    const next = acquireAll(scheduler, [1]);
+    controller.abort(new Error('stop'));
+    await assert.rejects(waiting, /stop/);
+    assert.equal(scheduler.queued(), 1);
+    holder.release();
+    await clock.advance(0);
+    assert.deepEqual(next.granted, [0]);
+    await assert.rejects(scheduler.acquire(1, controller.signal), /stop/, 'an aborted signal is refused at once');
+  });
+
+  it('estimates tokens as characters/4 plus 4 a message plus max_tokens', () => {
+    assert.equal(estimateTokens([{ content: 'x'.repeat(40) }, { content: 'y'.repeat(3) }], 100), 10 + 1 + 8 + 100);
+  });
+});
