@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { within } from '../../support/within';
+export { within };
 
 /** Resolves when `condition` holds, polling; fails after `ms` (a generous bound, not a timing). */
 export async function eventually(condition: () => boolean, what: string, ms = 5000): Promise<void> {
@@ -9,17 +11,5 @@ export async function eventually(condition: () => boolean, what: string, ms = 50
   }
 }
 
-/** Fails if `promise` does not settle within `ms`: for "must not hang". */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

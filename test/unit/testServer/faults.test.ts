@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import type { JsonSchema, TestServer } from '../../support/openaiServer';
 import { startTestServer, validateAgainstSchema } from '../../support/openaiServer';
+import { within } from '../../support/within';
 
 const params = (content = 'hello'): OpenAI.ChatCompletionCreateParamsNonStreaming => ({
   model: 'sim-small',
@@ -17,18 +18,6 @@ async function eventually(condition: () => boolean, what: string, ms = 3000): Pr
   }
 }
 
-/** Fails if `promise` does not settle within `ms`: for "must not hang". */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('test server: faults on demand, through the real openai client', () => {
   let server: TestServer;
