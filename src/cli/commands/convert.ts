@@ -10,17 +10,18 @@ import { ExitCode } from '../exitCodes';
 
 type Target = 'messages' | 'sharegpt';
 
-/** Row conversions by target; rows of other kinds are kept as they are. */
+/**
+ * Row conversions by target, chosen by the row's container (`conversations` or `messages`), so
+ * that every kind built on one (SFT, prompt-only, KTO, LLaMA-Factory preference) converts; rows
+ * of other forms are kept as they are.
+ */
 const converters: Record<Target, (row: Record<string, unknown>) => ConvertResult | undefined> = {
   messages(row) {
-    const kind = detectRowKind(row);
-    if (kind === 'sharegpt' || kind === 'sharegpt-preference') return shareGptToMessages(row);
-    if (kind === 'alpaca') return alpacaToMessages(row);
-    return undefined;
+    if (Array.isArray(row.conversations)) return shareGptToMessages(row);
+    return detectRowKind(row) === 'alpaca' ? alpacaToMessages(row) : undefined;
   },
   sharegpt(row) {
-    const kind = detectRowKind(row);
-    return kind === 'chat' || kind === 'prompt-only' ? messagesToShareGpt(row) : undefined;
+    return Array.isArray(row.messages) ? messagesToShareGpt(row) : undefined;
   },
 };
 
@@ -31,9 +32,9 @@ export const convertCommand: CliCommand = {
   usage: 'INPUT -o OUTPUT [--to messages|sharegpt] [--strip-metadata]',
   optionHelp: [
     '-o, --output FILE    where to write; .json writes a JSON array, anything else JSONL',
-    '--to messages        ShareGPT and Alpaca rows become chat rows ({"messages": [...]});',
+    '--to messages        ShareGPT rows (incl. KTO) and Alpaca rows get "messages";',
     '                     LLaMA-Factory ShareGPT preference rows become TRL preference rows',
-    '--to sharegpt        chat rows become ShareGPT rows ({"conversations": [...]})',
+    '--to sharegpt        rows with "messages" (chat, prompt-only, KTO) become ShareGPT rows',
     '--strip-metadata     drop the "distillery" key from every row (what training tools see)',
     '',
     'Rows already in the target form are kept as they are. When any row cannot be read or',

@@ -36,6 +36,15 @@ describe('distillery convert', () => {
     assert.ok(rows.every((row) => detectRowKind(row) === 'preference'));
   });
 
+  it('converts KTO rows to ShareGPT and back to the original rows', async () => {
+    const source = sharedDataFile('llamafactory-kto_en_demo.json');
+    const { io, stdout } = fakeIo({ cwd: dir });
+    assert.equal(await runCli(['convert', source, '-o', 'kto-sg.jsonl', '--to', 'sharegpt'], io), ExitCode.Success);
+    assert.match(stdout.text, /300 rows written as JSONL, 300 converted to sharegpt/);
+    assert.equal(await runCli(['convert', 'kto-sg.jsonl', '-o', 'kto.json', '--to', 'messages'], fakeIo({ cwd: dir }).io), ExitCode.Success);
+    assert.deepEqual(JSON.parse(readFileSync(at('kto.json'), 'utf8')), JSON.parse(readFileSync(source, 'utf8')));
+  });
+
   it('JSONL → JSON array → JSONL gives the same rows (hh-rlhf)', async () => {
     const source = sharedDataFile('hh-rlhf-harmless-base-test.jsonl');
     assert.equal(await runCli(['convert', source, '-o', 'hh.json'], fakeIo({ cwd: dir }).io), ExitCode.Success);
