@@ -63,6 +63,8 @@ export interface ModelClientOptions {
   readonly idleTimeoutMs?: number;
   /** Requests in all for a call whose replies break its JSON schema; 3 by default. */
   readonly maxSchemaAttempts?: number;
+  /** The fetch the `openai` client sends with (a keep-alive transport, or a wrapper that checks the origin); the global fetch by default. */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 /** Sent when no key is given, since the openai client insists on one; local servers ignore it. */
@@ -106,6 +108,7 @@ export class ModelClient {
       logLevel: 'off',
       // A backstop only: the engine's own deadline (on its clock) comes first.
       timeout: this.attemptTimeoutMs + 60_000,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
   }
 
