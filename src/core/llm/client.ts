@@ -67,8 +67,15 @@ export interface ModelClientOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-/** Sent when no key is given, since the openai client insists on one; local servers ignore it. */
-const NO_KEY = 'no-key';
+/** The `openai` package's own endpoint, named here so that OPENAI_BASE_URL in the environment cannot redirect a profile that leaves baseURL out. */
+export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The openai client refuses to start without a key; with none, it gets this placeholder and the
+ * Authorization header is removed from every request (a `null` default header), so a keyless
+ * profile sends no credentials at all.
+ */
+const NO_KEY_PLACEHOLDER = 'unused';
 
 /**
  * The engine for one profile: every call goes through the profile's queue (concurrency, rate
@@ -99,9 +106,14 @@ export class ModelClient {
     this.maxSchemaAttempts = Math.max(1, options.maxSchemaAttempts ?? 3);
     this.secrets = options.apiKey && options.apiKey.length >= 4 ? [options.apiKey] : [];
     this.scheduler = new ProfileScheduler(profile, this.clock);
+    const hasKey = options.apiKey !== undefined && options.apiKey !== '';
     this.openai = new OpenAI({
-      baseURL: profile.baseURL,
-      apiKey: options.apiKey ?? NO_KEY,
+      baseURL: profile.baseURL ?? OPENAI_DEFAULT_BASE_URL,
+      apiKey: hasKey ? options.apiKey : NO_KEY_PLACEHOLDER,
+      ...(hasKey ? {} : { defaultHeaders: { Authorization: null } }),
+      // Read from the environment otherwise; a profile says everything about where requests go.
+      organization: null,
+      project: null,
       maxRetries: 0,
       // The package would otherwise write to the console (a malformed stream event, say); the
       // engine reports every failure itself.
@@ -120,7 +132,7 @@ export class ModelClient {
   async complete(request: CompletionRequest, options: { signal?: AbortSignal } = {}): Promise<CompletionResult> {
     const { signal } = options;
     const started = this.clock.now();
-    const params = this.params(request);
+    const params = requestParams(this.profile, request);
     const estimate = estimateTokens(request.messages, params.max_tokens ?? this.profile.sampling.max_tokens);
     let attempts = 0;
     let transientFailures = 0;
@@ -145,16 +157,18 @@ export class ModelClient {
       try {
         reply = await this.attempt(params, request.stream === true, signal);
       } catch (error) {
+        const verdict = signal?.aborted || this.fatal ? undefined : classify(error, this.clock.now());
+        // Before the permit goes back: a call waiting for it must already see the stop, or the
+        // pause the service asked for, or it would be sent at once.
+        if (verdict?.kind === 'fatal') this.fatal = this.fatalFor(verdict.status, verdict.code);
+        else if (verdict?.kind === 'retry' && verdict.retryAfterMs !== undefined) this.scheduler.pause(verdict.retryAfterMs);
         permit.release();
         this.throwIfStopped(signal);
-        const verdict = classify(error, this.clock.now());
-        if (verdict.kind === 'fatal') {
-          this.fatal = this.fatalFor(verdict.status, verdict.code);
-          throw this.fatal;
-        }
+        if (!verdict) throw error;
         if (verdict.kind === 'reject') {
           throw new ModelRequestError(this.clean(`profile "${this.profile.name}": request refused (${verdict.why})`), this.profile.name, verdict.status);
         }
+        if (verdict.kind === 'fatal') throw this.fatal ?? error;
         if (verdict.rateLimited) rateLimitedFailures++;
         else transientFailures++;
         if (transientFailures >= this.policy.maxAttempts || rateLimitedFailures >= this.policy.maxRateLimitedAttempts) {
@@ -163,10 +177,8 @@ export class ModelClient {
             `profile "${this.profile.name}": gave up after ${attempts} attempts; last error: ${why}`, this.profile.name, attempts, why,
           );
         }
-        if (verdict.retryAfterMs !== undefined) {
-          // The service said how long to wait: the whole profile waits, this call included.
-          this.scheduler.pause(verdict.retryAfterMs);
-        } else {
+        // With a retry-after, the pause above holds this call too (the whole profile waits).
+        if (verdict.retryAfterMs === undefined) {
           try {
             await this.clock.sleep(backoffDelay(transientFailures - 1, this.policy, this.random), signal);
           } catch (sleepError) {
@@ -193,28 +205,6 @@ export class ModelClient {
       }
       return { ...reply, attempts, durationMs: this.clock.now() - started };
     }
-  }
-
-  private params(request: CompletionRequest): OpenAI.ChatCompletionCreateParamsNonStreaming {
-    const sampling = this.profile.sampling;
-    const seed = request.seed ?? sampling.seed;
-    return {
-      model: this.profile.model,
-      messages: request.messages,
-      temperature: request.temperature ?? sampling.temperature,
-      top_p: request.top_p ?? sampling.top_p,
-      max_tokens: request.max_tokens ?? sampling.max_tokens,
-      ...(seed !== undefined ? { seed } : {}),
-      ...(request.stop ? { stop: request.stop } : {}),
-      ...(request.jsonSchema
-        ? {
-            response_format: {
-              type: 'json_schema' as const,
-              json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: request.jsonSchema.strict ?? true },
-            },
-          }
-        : {}),
-    };
   }
 
   /** One request, bounded by the deadline (and for streams the idle timeout); a partial reply is an error. */
@@ -304,6 +294,33 @@ export class ModelClient {
   private clean(text: string): string {
     return redact(text, this.secrets);
   }
+}
+
+/**
+ * The body sent for a request (without `stream`): the profile's model, the messages, and every
+ * sampling option, the profile's defaults filling what the request leaves out. The response cache
+ * keys on exactly this.
+ */
+export function requestParams(profile: ModelProfile, request: CompletionRequest): OpenAI.ChatCompletionCreateParamsNonStreaming {
+  const sampling = profile.sampling;
+  const params: OpenAI.ChatCompletionCreateParamsNonStreaming = {
+    model: profile.model,
+    messages: request.messages,
+    temperature: request.temperature ?? sampling.temperature,
+    top_p: request.top_p ?? sampling.top_p,
+    max_tokens: request.max_tokens ?? sampling.max_tokens,
+  };
+  // Assigned, not spread: this runs for every call, cache hits included.
+  const seed = request.seed ?? sampling.seed;
+  if (seed !== undefined) params.seed = seed;
+  if (request.stop) params.stop = request.stop;
+  if (request.jsonSchema) {
+    params.response_format = {
+      type: 'json_schema',
+      json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: request.jsonSchema.strict ?? true },
+    };
+  }
+  return params;
 }
 
 interface Reply {

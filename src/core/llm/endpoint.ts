@@ -1,6 +1,5 @@
-import { parseTree, findNodeAtLocation, type Node, type ParseError } from 'jsonc-parser';
-import { describeParseError } from '../errors/jsonParseError';
-import { InputError, lineColumnAt } from '../errors/located';
+import { InputError } from '../errors/located';
+import { parseProfilesText } from './profilesFile';
 
 /**
  * Where model requests go. The key itself is carried here only to be handed to the
@@ -81,67 +80,22 @@ export function describeEndpoint(endpoint: Endpoint): Record<string, string> {
   };
 }
 
-const profileFields = new Set(['baseURL', 'model', 'apiKeyEnv']);
-
 /**
- * Parses a JSONC profiles file:
- * `{ "default": "local", "profiles": { "local": { "baseURL": "...", "model": "...", "apiKeyEnv": "VAR" } } }`.
- * Every problem is reported at its line and column.
+ * Parses a JSONC profiles file (see profilesFile.ts for the whole format) into the endpoints the
+ * `endpoint` and `models` commands use. Here a profile may leave "model" out (OPENAI_MODEL then
+ * decides). Every problem is reported at its line and column.
  */
 export function parseProfilesFile(text: string, file: string): ProfilesFile {
-  const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const at = (offset: number) => ({ file, ...lineColumnAt(text, offset) });
-  const firstError = errors[0];
-  if (firstError) throw new InputError(describeParseError(firstError), at(firstError.offset));
-  if (!root || root.type !== 'object') throw new InputError('a profiles file must hold a JSON object', at(root?.offset ?? 0));
-
-  const profilesNode = findNodeAtLocation(root, ['profiles']);
-  if (!profilesNode || profilesNode.type !== 'object') {
-    throw new InputError('expected an object "profiles"', at(profilesNode?.offset ?? root.offset));
-  }
+  const config = parseProfilesText(text, file, { modelOptional: true });
   const profiles = new Map<string, EndpointProfile>();
-  for (const property of profilesNode.children ?? []) {
-    const [keyNode, valueNode] = property.children ?? [];
-    if (!keyNode || !valueNode) continue;
-    profiles.set(String(keyNode.value), readProfile(valueNode, at));
+  for (const [name, profile] of config.profiles) {
+    profiles.set(name, {
+      ...(profile.baseURL !== undefined ? { baseURL: profile.baseURL } : {}),
+      ...(config.withoutModel.has(name) ? {} : { model: profile.model }),
+      ...(profile.apiKeyRef !== undefined ? { apiKeyEnv: profile.apiKeyRef } : {}),
+    });
   }
-
-  const defaultNode = findNodeAtLocation(root, ['default']);
-  let defaultProfile: string | undefined;
-  if (defaultNode) {
-    if (defaultNode.type !== 'string') throw new InputError('"default" must be a profile name', at(defaultNode.offset));
-    defaultProfile = String(defaultNode.value);
-    if (!profiles.has(defaultProfile)) {
-      throw new InputError(`"default" names no profile: "${defaultProfile}"`, at(defaultNode.offset));
-    }
-  }
-  return { defaultProfile, profiles };
-}
-
-function readProfile(node: Node, at: (offset: number) => { file: string; line: number; column: number }): EndpointProfile {
-  if (node.type !== 'object') throw new InputError('a profile must be an object', at(node.offset));
-  const profile: Record<string, string> = {};
-  for (const property of node.children ?? []) {
-    const [keyNode, valueNode] = property.children ?? [];
-    if (!keyNode || !valueNode) continue;
-    const key = String(keyNode.value);
-    if (key === 'apiKey') {
-      throw new InputError('keys do not belong in a profiles file: name the variable that holds it with "apiKeyEnv"', at(keyNode.offset));
-    }
-    if (!profileFields.has(key)) {
-      throw new InputError(`unknown field "${key}" (expected ${[...profileFields].join(', ')})`, at(keyNode.offset));
-    }
-    if (valueNode.type !== 'string' || String(valueNode.value).trim() === '') {
-      throw new InputError(`"${key}" must be a non-empty string`, at(valueNode.offset));
-    }
-    profile[key] = String(valueNode.value).trim();
-  }
-  if (profile.baseURL !== undefined && !isHttpUrl(profile.baseURL)) {
-    const valueNode = findNodeAtLocation(node, ['baseURL']);
-    throw new InputError('"baseURL" must be an http or https URL', at(valueNode?.offset ?? node.offset));
-  }
-  return profile;
+  return { defaultProfile: config.defaultProfile, profiles };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

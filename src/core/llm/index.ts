@@ -1,4 +1,4 @@
-/** The model layer: profiles, per-profile scheduling, retries, deadlines and cancellation over `openai`. */
+/** The model layer: profiles, per-profile scheduling, retries, deadlines and cancellation over `openai`; the response cache, usage accounting, and the engine over them all. */
 export type { Clock } from './clock';
 export { systemClock, ManualClock } from './clock';
 export * from './errors';
@@ -13,3 +13,13 @@ export type { JsonSchemaLike } from './jsonShape';
 export { checkJsonReply } from './jsonShape';
 export type { CompletionRequest, CompletionResult, CompletionUsage, ModelClientOptions } from './client';
 export { ModelClient } from './client';
+export { OPENAI_DEFAULT_BASE_URL, requestParams } from './client';
+export type { CacheMode, ChatCallOptions, ChatModel, ChatResult, ModelRoles } from './chatModel';
+export type { CachedReply, CacheKeyMaterial, ResponseCacheOptions } from './responseCache';
+export { ResponseCache, cacheKey, canonicalJson, normaliseBaseURL } from './responseCache';
+export type { ProfileUsage, UsageSummary } from './accounting';
+export { UsageLedger, costOf, formatCost, formatUsageTable } from './accounting';
+export type { ModelEngineOptions } from './engine';
+export { ModelEngine, OriginNotApprovedError, baseURLOf, originOf } from './engine';
+export type { JsonPath, ProfilesConfig, ProfilesProblem, ProfilesValidationOptions } from './profilesFile';
+export { ProfilesFileError, parseProfilesText, profilesFromSettings, validateProfilesConfig } from './profilesFile';
