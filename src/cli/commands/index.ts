@@ -3,8 +3,10 @@ import { checkCommand } from './check';
 import { constitutionCommand } from './constitution';
 import { convertCommand } from './convert';
 import { endpointCommand } from './endpoint';
+import { generateCommand } from './generate';
 import { modelsCommand } from './models';
+import { selfInstructCommand } from './selfInstruct';
 import { statsCommand } from './stats';
 
 /** Every subcommand, in the order `--help` lists them. Later features add theirs here. */
-export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, endpointCommand, modelsCommand, statsCommand];
+export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, endpointCommand, generateCommand, modelsCommand, selfInstructCommand, statsCommand];
