@@ -12,7 +12,7 @@ import type { Clock } from '../core/llm/clock';
 import type { ModelClientOptions } from '../core/llm/client';
 import { ModelEngine, baseURLOf } from '../core/llm/engine';
 import type { ModelProfile } from '../core/llm/profile';
-import { ProfileError, validateProfile } from '../core/llm/profile';
+import { PROFILE_PRESETS, ProfileError, validateProfile } from '../core/llm/profile';
 import type { ProfilesConfig } from '../core/llm/profilesFile';
 import { parseProfilesText } from '../core/llm/profilesFile';
 import type { CommandInput, OptionsConfig } from './command';
@@ -165,12 +165,16 @@ async function readProfiles(file: string, io: CliIo): Promise<ProfilesConfig> {
   return parseProfilesText(text, file);
 }
 
-/** The implicit profile "default": where the openai package would send requests, with the model from --model or OPENAI_MODEL. */
+/**
+ * The implicit profile "default": where the openai package would send requests, with the model from
+ * --model or OPENAI_MODEL, and the OpenAI preset's concurrency (a profile of one at a time would
+ * make a batch crawl; a profiles file sets its own).
+ */
 function environmentConfig(io: CliIo, modelOverride: string | undefined): ProfilesConfig {
   const model = modelOverride ?? nonEmpty(io.env.OPENAI_MODEL);
   if (model === undefined) throw new InputError('no model: pass --model M, set OPENAI_MODEL, or give a profiles file with --profiles');
   const baseURL = nonEmpty(io.env.OPENAI_BASE_URL);
-  const profile = checked({ name: ENVIRONMENT_PROFILE, model, apiKeyRef: 'OPENAI_API_KEY', ...(baseURL !== undefined ? { baseURL } : {}) }, baseURL !== undefined ? 'OPENAI_BASE_URL' : '--model');
+  const profile = checked({ name: ENVIRONMENT_PROFILE, model, apiKeyRef: 'OPENAI_API_KEY', concurrency: PROFILE_PRESETS.openai.concurrency, ...(baseURL !== undefined ? { baseURL } : {}) }, baseURL !== undefined ? 'OPENAI_BASE_URL' : '--model');
   return {
     defaultProfile: ENVIRONMENT_PROFILE,
     profiles: new Map([[ENVIRONMENT_PROFILE, profile]]),
