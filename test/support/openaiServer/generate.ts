@@ -70,9 +70,11 @@ function sample<T>(rng: Rng, items: readonly T[], count: number): T[] {
   return chosen;
 }
 
-export type PromptIntent = 'critique' | 'revision' | 'answer';
+export type PromptIntent = 'tasks' | 'critique' | 'revision' | 'answer';
 
 export function promptIntent(prompt: string): PromptIntent {
+  // Self-Instruct's request for new tasks: a numbered list, not an answer.
+  if (/\bcome up with a series of tasks\b/i.test(prompt) || /\bwrite \d+ new tasks\b/i.test(prompt)) return 'tasks';
   if (/\b(rewrite|revise|revision|improve the (?:answer|response))\b/i.test(prompt)) return 'revision';
   if (/\b(critique|criticise|criticize|point out|identify (?:any )?(?:problems|issues|flaws))\b/i.test(prompt)) {
     return 'critique';
@@ -86,6 +88,8 @@ export function genericAnswer(prompt: string, rng: Rng): string {
   const topic = topics[0] ?? rng.pick(VOCABULARY);
   const other = topics[1] ?? topics[0] ?? rng.pick(VOCABULARY);
   switch (promptIntent(prompt)) {
+    case 'tasks':
+      return `${SIMULATED_PREFIX} New tasks:\n${taskList(rng, requestedTaskCount(prompt))}`;
     case 'critique':
       return `${SIMULATED_PREFIX} Critique: ${sample(rng, CRITIQUE_SENTENCES, rng.int(2, 3)).map((s) => s(topic)).join(' ')}`;
     case 'revision':
@@ -93,4 +97,39 @@ export function genericAnswer(prompt: string, rng: Rng): string {
     case 'answer':
       return `${SIMULATED_PREFIX} ${sample(rng, ANSWER_SENTENCES, rng.int(2, 4)).map((s) => s(topic, other)).join(' ')}`;
   }
+}
+
+/** How many tasks a Self-Instruct request asks for ("write 8 new tasks"); 8 when it does not say. */
+function requestedTaskCount(prompt: string): number {
+  const match = /\bwrite (\d+) new tasks\b/i.exec(prompt);
+  return Math.min(Math.max(Number(match?.[1] ?? 8), 1), 50);
+}
+
+// Parts of simulated instructions: varied enough in wording that most of a list survives a
+// ROUGE-L filter, as a real model's list mostly does.
+const TASK_OPENINGS: readonly string[] = [
+  'Explain to a curious teenager', 'Write a short checklist for', 'Give three arguments for and against',
+  'Summarise in two sentences', 'Classify the following situation as urgent or routine:', 'Draft a polite email about',
+  'Suggest a weekend plan that involves', 'List common misconceptions about', 'Compose a haiku on',
+  'Describe, step by step, how to get started with', 'Propose a quiz question, with its answer, on',
+  'Compare two everyday approaches to', 'Rewrite this sentence in plain language:', 'Invent a riddle whose answer is',
+];
+const TASK_TOPICS: readonly string[] = [
+  'composting kitchen waste', 'the water cycle', 'saving for retirement', 'learning a second language', 'bicycle maintenance',
+  'public libraries', 'sourdough baking', 'remote team meetings', 'night sky observation', 'reducing screen time',
+  'volcanic eruptions', 'job interview preparation', 'houseplant care', 'the history of the printing press',
+  'unit testing in Python', 'recycling electronics', 'marathon training', 'negotiating rent', 'bird migration',
+  'writing a cover letter', 'time zones', 'first aid for minor burns', 'chess openings', 'renewable energy at home',
+];
+const TASK_CONSTRAINTS: readonly string[] = [
+  '', '', ' in under fifty words', ' for someone with no background', ' using a numbered list', ' with one concrete example',
+  ' without technical jargon', ' in a friendly tone', ' and end with a question', ' for a busy parent',
+];
+
+function taskList(rng: Rng, count: number): string {
+  const lines: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    lines.push(`${i}. ${rng.pick(TASK_OPENINGS)} ${rng.pick(TASK_TOPICS)}${rng.pick(TASK_CONSTRAINTS)}.`);
+  }
+  return lines.join('\n');
 }
