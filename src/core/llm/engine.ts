@@ -19,6 +19,8 @@ import type { ModelProfile, SamplingDefaults } from './profile';
 import { redact } from './redact';
 import type { CachedReply, ResponseCacheOptions } from './responseCache';
 import { ResponseCache, cacheKey, normaliseBaseURL } from './responseCache';
+import type { KeepAliveTransport } from './transport';
+import { createKeepAliveFetch } from './transport';
 
 /** The user (or the caller's policy) did not allow requests to this origin; nothing was sent. The run should stop. */
 export class OriginNotApprovedError extends FatalModelError {
@@ -41,7 +43,7 @@ export interface ModelEngineOptions {
   readonly cacheOptions?: ResponseCacheOptions;
   /** The default for calls that do not say; 'use' by default. */
   readonly cacheMode?: CacheMode;
-  /** The fetch every client sends with (a keep-alive transport); the global fetch by default. */
+  /** The fetch every client sends with; by default each profile gets its own keep-alive transport (transport.ts), sized to its concurrency. */
   readonly fetch?: typeof globalThis.fetch;
   readonly clock?: Clock;
   /** Asked once per origin before its first request; false fails the call (and every later one to that origin) with nothing sent. */
@@ -64,6 +66,7 @@ export class ModelEngine {
   /** Keys handed out so far: redacted from anything the engine itself reports. */
   private readonly keys = new Set<string>();
   private readonly lifetime = new AbortController();
+  private readonly transports: KeepAliveTransport[] = [];
   private readonly clock: Clock;
 
   constructor(private readonly options: ModelEngineOptions) {
@@ -107,6 +110,7 @@ export class ModelEngine {
   /** Stops every call in flight (they reject as cancelled) and refuses new ones. */
   dispose(): void {
     this.lifetime.abort();
+    for (const transport of this.transports.splice(0)) transport.close().catch(() => undefined);
   }
 
   get disposed(): boolean {
@@ -206,8 +210,15 @@ export class ModelEngine {
       ...this.options.client,
       ...(apiKey !== undefined ? { apiKey } : {}),
       clock: this.clock,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
+      fetch: this.options.fetch ?? this.transportFor(profile),
     });
+  }
+
+  /** One keep-alive connection pool per profile, with a connection for each call it may have in flight. */
+  private transportFor(profile: ModelProfile): typeof globalThis.fetch {
+    const transport = createKeepAliveFetch({ connections: profile.concurrency });
+    this.transports.push(transport);
+    return transport.fetch;
   }
 
   private warn(message: string): void {

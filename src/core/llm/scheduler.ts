@@ -1,6 +1,8 @@
 import type { Clock } from './clock';
 import { abortReason } from './clock';
+import { RequestWindow } from './requestWindow';
 import { TokenBucket } from './tokenBucket';
+import { WaitQueue } from './waitQueue';
 
 export interface SchedulerLimits {
   readonly concurrency: number;
@@ -23,15 +25,15 @@ interface Waiter {
 
 /**
  * The queue of one profile. Requests are granted strictly in arrival order, each when: fewer than
- * `concurrency` are in flight, the requests-per-minute bucket has one request, the tokens-per-minute
- * bucket has its estimate (capped at the bucket size), and the profile is not paused (a
+ * `concurrency` are in flight, fewer than requests-per-minute requests fall in the last minute
+ * (see RequestWindow), the tokens-per-minute bucket has its estimate (capped at the bucket size), and the profile is not paused (a
  * retry-after from the service pauses every call of the profile, not only the one that got it).
  */
 export class ProfileScheduler {
   private active = 0;
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters = new WaitQueue<Waiter>();
   private pausedUntil = 0;
-  private readonly requestBucket: TokenBucket | undefined;
+  private readonly requestWindow: RequestWindow | undefined;
   private readonly tokenBucket: TokenBucket | undefined;
   private wake: AbortController | undefined;
   private wakeAt = Infinity;
@@ -42,7 +44,7 @@ export class ProfileScheduler {
   ) {
     if (!(limits.concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
     const now = clock.now();
-    this.requestBucket = limits.requestsPerMinute ? new TokenBucket(limits.requestsPerMinute, now) : undefined;
+    this.requestWindow = limits.requestsPerMinute ? new RequestWindow(limits.requestsPerMinute) : undefined;
     this.tokenBucket = limits.tokensPerMinute ? new TokenBucket(limits.tokensPerMinute, now) : undefined;
   }
 
@@ -53,7 +55,7 @@ export class ProfileScheduler {
 
   /** Calls waiting for a permit. */
   queued(): number {
-    return this.waiters.length;
+    return this.waiters.size;
   }
 
   /** Until when the profile is paused (epoch ms; 0 or past: not paused). */
@@ -71,8 +73,7 @@ export class ProfileScheduler {
         reject,
         signal,
         onAbort: () => {
-          const index = this.waiters.indexOf(waiter);
-          if (index >= 0) this.waiters.splice(index, 1);
+          this.waiters.remove(waiter);
           reject(abortReason(signal as AbortSignal));
           this.pump();
         },
@@ -92,7 +93,7 @@ export class ProfileScheduler {
 
   private pump(): void {
     for (;;) {
-      const head = this.waiters[0];
+      const head = this.waiters.peek();
       if (!head) {
         this.cancelWake();
         return;
@@ -101,30 +102,32 @@ export class ProfileScheduler {
       const now = this.clock.now();
       const wait = Math.max(
         this.pausedUntil - now,
-        this.requestBucket?.waitFor(1, now) ?? 0,
+        this.requestWindow?.waitFor(now) ?? 0,
         this.tokenBucket?.waitFor(head.tokens, now) ?? 0,
         0,
       );
       if (wait > 0) {
-        this.scheduleWake(now + wait);
+        // Infinity: the request window is full of calls in flight; the next release pumps again.
+        if (wait !== Infinity) this.scheduleWake(now + wait);
         return;
       }
       this.waiters.shift();
       head.signal?.removeEventListener('abort', head.onAbort);
-      this.requestBucket?.take(1, now);
+      const slot = this.requestWindow?.take();
       this.tokenBucket?.take(head.tokens, now);
       this.active++;
-      head.resolve(this.permit(head.tokens));
+      head.resolve(this.permit(head.tokens, slot));
     }
   }
 
-  private permit(estimate: number): Permit {
+  private permit(estimate: number, slot: number | undefined): Permit {
     let released = false;
     return {
       release: (actualTokens?: number) => {
         if (released) return;
         released = true;
         this.active--;
+        if (slot !== undefined) this.requestWindow?.end(slot, this.clock.now());
         if (actualTokens !== undefined) this.tokenBucket?.adjust(actualTokens - Math.min(estimate, this.tokenBucket.perMinute), this.clock.now());
         this.pump();
       },

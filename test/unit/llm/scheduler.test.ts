@@ -15,18 +15,25 @@ function acquireAll(scheduler: ProfileScheduler, tokens: number[], signal?: Abor
 }
 
 describe('llm: per-profile scheduling (on a manual clock)', () => {
-  it('requests per minute: a full bucket, then one request per 60/rpm seconds', async () => {
+  it('requests per minute: never more than the limit in any 60 s window, counted until each attempt ends', async () => {
     const clock = new ManualClock();
     const scheduler = new ProfileScheduler({ concurrency: 10, requestsPerMinute: 2 }, clock);
     const { granted, permits } = acquireAll(scheduler, [1, 1, 1, 1]);
     await clock.advance(0);
     assert.deepEqual(granted, [0, 1]);
-    permits.forEach((p) => p.release());
-    await clock.advance(29_999);
+    // Both still in flight: however long they take, no third request starts.
+    await clock.advance(120_000);
+    assert.deepEqual(granted, [0, 1]);
+    permits[0]?.release(); // ends at 120 s: its place frees at 180 s
+    await clock.advance(10_000);
+    permits[1]?.release(); // ends at 130 s: its place frees at 190 s
+    await clock.advance(49_999);
     assert.deepEqual(granted, [0, 1]);
     await clock.advance(1);
     assert.deepEqual(granted, [0, 1, 2]);
-    await clock.advance(30_000);
+    await clock.advance(9_999);
+    assert.deepEqual(granted, [0, 1, 2]);
+    await clock.advance(1);
     assert.deepEqual(granted, [0, 1, 2, 3]);
   });
 

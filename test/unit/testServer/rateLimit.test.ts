@@ -10,6 +10,30 @@ const params = (content = 'hello', extra: Partial<OpenAI.ChatCompletionCreatePar
 });
 
 describe('test server: rate limits by requests and tokens per window', () => {
+  it('RPM counted in a sliding window: never more than the limit in any window, and the wait says when the oldest leaves', async () => {
+    const server = await startTestServer({ rateLimit: { rpm: 3, windowMs: 600, requestCounting: 'window' } });
+    try {
+      const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'k', maxRetries: 0 });
+      const started = performance.now();
+      for (let i = 0; i < 3; i++) await client.chat.completions.create(params());
+      await assert.rejects(client.chat.completions.create(params()), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.RateLimitError);
+        const retryAfterMs = Number(error.headers?.get('retry-after-ms'));
+        const elapsed = performance.now() - started;
+        // The first request leaves the window 600 ms after it was admitted (a bucket would say ~200 ms).
+        assert.ok(retryAfterMs >= 600 - elapsed - 5 && retryAfterMs <= 600, `retry-after-ms ${retryAfterMs} after ${elapsed} ms`);
+        return true;
+      });
+      // A bucket would have refilled one request after 200 ms; the window keeps all three until the first leaves.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      if (performance.now() - started < 550) await assert.rejects(client.chat.completions.create(params()), OpenAI.RateLimitError);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 650 - (performance.now() - started))));
+      await client.chat.completions.create(params());
+    } finally {
+      await server.close();
+    }
+  });
+
   it('RPM: 429 with retry-after, retry-after-ms and x-ratelimit-* headers once the requests run out', async () => {
     // 2 requests per 400 ms: one comes back every 200 ms.
     const server = await startTestServer({ rateLimit: { rpm: 2, windowMs: 400 } });

@@ -1,0 +1,273 @@
+/**
+ * The engine's throughput against the test server at a fixed latency L: N requests at
+ * concurrency C, wall time as a ratio to the ideal ⌈N/C⌉·L. Three ways of sending the same
+ * workload, interleaved, several runs each, medians reported:
+ *
+ *   engine        ModelClient (the profile's concurrency) over the keep-alive transport
+ *   bare openai   C workers each awaiting calls on a bare `openai` client (its default fetch)
+ *   bare undici   C workers each awaiting raw POSTs through an undici Pool (the floor)
+ *
+ * The test server runs in a child process (the default), so that the client and the server do
+ * not share one event loop and one core. In one process the server's own work (about 150 µs of
+ * CPU a request) is charged to the client: at 20,000 × 512 the two together need more than a
+ * whole core, whatever the client does. `BENCH_SERVER=inprocess` runs it in this process, to
+ * compare; `BENCH_RUNS` sets the runs per way (3 by default); `BENCH_WORKLOADS=small` runs only
+ * the first workload.
+ *
+ * Each line also gives the client's CPU time per request and the share of one core that this
+ * costs at the ideal rate (N / ideal). That share does not depend on how loaded the machine is.
+ * Above about 100%, one Node process cannot reach the ideal however the calls are scheduled.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import OpenAI from 'openai';
+import { Pool } from 'undici';
+import { ModelClient } from '../src/core/llm/client';
+import { validateProfile } from '../src/core/llm/profile';
+import { createKeepAliveFetch } from '../src/core/llm/transport';
+import type { BenchResult } from './run';
+import type { TestServer } from '../test/support/openaiServer';
+import { startTestServer } from '../test/support/openaiServer';
+
+interface Workload {
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly latencyMs: number;
+  /** The ratio to the ideal that the engine must stay within. */
+  readonly target: number;
+}
+
+const WORKLOADS: readonly Workload[] = [
+  { requests: 2_000, concurrency: 64, latencyMs: 100, target: 1.05 },
+  { requests: 20_000, concurrency: 512, latencyMs: 200, target: 1.10 },
+];
+
+const MESSAGES = [{ role: 'user' as const, content: 'Say hello to the benchmark in one sentence.' }];
+const MAX_TOKENS = 16;
+const MODEL = 'sim-small';
+const REQUEST_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS });
+const SERVE_FLAG = '--serve-test-server';
+
+type Way = 'engine' | 'bare openai' | 'bare undici';
+const WAYS: readonly Way[] = ['engine', 'bare openai', 'bare undici'];
+
+/** A test server somewhere: here, or in a child process. */
+interface ServerHandle {
+  readonly baseURL: string;
+  /** Forgets recorded requests, so that memory does not grow across runs. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---- the server, in a child process or here ------------------------------------------------
+
+type ChildMessage = { kind: 'listening'; baseURL: string } | { kind: 'done'; id: number };
+type ParentMessage = { kind: 'reset' | 'close'; id: number };
+
+/** The child's side: start a server at the given latency and answer the parent's requests. */
+async function serveInChild(latencyMs: number): Promise<void> {
+  const server = await startTestServer({ seed: 1, latency: latencyMs, recordLimit: 1000 });
+  const send = (message: ChildMessage): void => {
+    process.send?.(message);
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.kind === 'reset') {
+      server.reset();
+      send({ kind: 'done', id: message.id });
+    } else {
+      void server.close().then(() => {
+        send({ kind: 'done', id: message.id });
+        process.disconnect(); // and so exits, through the 'disconnect' handler
+      });
+    }
+  });
+  // The parent went away (finished, or crashed): do not linger.
+  process.on('disconnect', () => {
+    void server.close().then(() => process.exit(0));
+  });
+  send({ kind: 'listening', baseURL: server.baseURL });
+}
+
+async function startChildServer(latencyMs: number): Promise<ServerHandle> {
+  const child: ChildProcess = fork(__filename, [SERVE_FLAG, String(latencyMs)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 0;
+  const waiting = new Map<number, () => void>();
+  const baseURL = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the test server process exited early (code ${code})`)));
+    child.on('message', (message: ChildMessage) => {
+      if (message.kind === 'listening') resolve(message.baseURL);
+      else waiting.get(message.id)?.();
+    });
+  });
+  const ask = (kind: ParentMessage['kind']): Promise<void> =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      waiting.set(id, () => {
+        waiting.delete(id);
+        resolve();
+      });
+      child.send({ kind, id } satisfies ParentMessage);
+    });
+  return {
+    baseURL,
+    reset: () => ask('reset'),
+    close: async () => {
+      child.removeAllListeners('exit');
+      await ask('close');
+    },
+  };
+}
+
+async function startLocalServer(latencyMs: number): Promise<ServerHandle> {
+  const server: TestServer = await startTestServer({ seed: 1, latency: latencyMs, recordLimit: 1000 });
+  return {
+    baseURL: server.baseURL,
+    reset: () => {
+      server.reset();
+      return Promise.resolve();
+    },
+    close: () => server.close(),
+  };
+}
+
+// ---- the three ways of sending -------------------------------------------------------------
+
+/** Runs `count` calls of `call`, `concurrency` at a time (workers each awaiting the next). */
+async function inWorkers(count: number, concurrency: number, call: () => Promise<void>): Promise<void> {
+  let started = 0;
+  const worker = async (): Promise<void> => {
+    while (started < count) {
+      started++;
+      await call();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
+/** One run of the workload one way; returns the wall time in ms. */
+async function runOnce(way: Way, baseURL: string, workload: Workload, count = workload.requests): Promise<number> {
+  const { concurrency } = workload;
+  if (way === 'engine') {
+    const transport = createKeepAliveFetch({ connections: concurrency });
+    const profile = validateProfile({ name: 'bench', model: MODEL, baseURL, concurrency, sampling: { max_tokens: MAX_TOKENS } });
+    const client = new ModelClient(profile, { fetch: transport.fetch });
+    try {
+      const begin = performance.now();
+      // A batch hands the engine every row at once; the profile's queue meters them out.
+      const results = await Promise.all(Array.from({ length: count }, () => client.complete({ messages: MESSAGES })));
+      const wall = performance.now() - begin;
+      if (results.some((result) => result.finishReason !== 'stop' && result.finishReason !== 'length')) throw new Error('engine: an unfinished reply');
+      return wall;
+    } finally {
+      await transport.close();
+    }
+  }
+  if (way === 'bare openai') {
+    const openai = new OpenAI({ baseURL, apiKey: 'bench-key', maxRetries: 0 });
+    const begin = performance.now();
+    await inWorkers(count, concurrency, async () => {
+      const completion = await openai.chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS });
+      if (!completion.choices[0]?.finish_reason) throw new Error('bare openai: an unfinished reply');
+    });
+    return performance.now() - begin;
+  }
+  const url = new URL(baseURL);
+  const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 });
+  try {
+    const begin = performance.now();
+    await inWorkers(count, concurrency, async () => {
+      const response = await pool.request({
+        path: `${url.pathname}/chat/completions`,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
+        body: REQUEST_BODY,
+      });
+      const text = await response.body.text();
+      if (response.statusCode !== 200) throw new Error(`bare undici: HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
+      JSON.parse(text);
+    });
+    return performance.now() - begin;
+  } finally {
+    await pool.close();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function positiveIntegerFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export async function run(): Promise<BenchResult> {
+  const runs = positiveIntegerFromEnv('BENCH_RUNS', 3);
+  const serverMode = process.env.BENCH_SERVER ?? 'child';
+  if (serverMode !== 'child' && serverMode !== 'inprocess') throw new Error(`BENCH_SERVER must be child or inprocess, got ${JSON.stringify(serverMode)}`);
+  const workloads = process.env.BENCH_WORKLOADS === 'small' ? WORKLOADS.slice(0, 1) : WORKLOADS;
+  const details: string[] = [`test server: ${serverMode === 'child' ? 'in a child process' : 'in this process'}; ${runs} runs per way, interleaved; medians`];
+  const metrics: Record<string, number> = {};
+  const verdicts: string[] = [];
+  for (const workload of workloads) {
+    const { requests, concurrency, latencyMs } = workload;
+    const ideal = Math.ceil(requests / concurrency) * latencyMs;
+    const server = serverMode === 'child' ? await startChildServer(latencyMs) : await startLocalServer(latencyMs);
+    const walls = new Map<Way, number[]>(WAYS.map((way) => [way, []]));
+    const cpuPerRequest = new Map<Way, number[]>(WAYS.map((way) => [way, []]));
+    try {
+      // Warm up every way once (JIT, the server's code paths), unmeasured.
+      for (const way of WAYS) await runOnce(way, server.baseURL, workload, Math.min(requests, concurrency * 4));
+      for (let i = 0; i < runs; i++) {
+        // Rotate which way goes first, so that none always runs on a warmer or cooler machine.
+        for (let j = 0; j < WAYS.length; j++) {
+          const way = WAYS[(i + j) % WAYS.length] as Way;
+          await server.reset();
+          const cpuBefore = process.cpuUsage();
+          walls.get(way)?.push(await runOnce(way, server.baseURL, workload));
+          const cpu = process.cpuUsage(cpuBefore);
+          cpuPerRequest.get(way)?.push((cpu.user + cpu.system) / requests);
+        }
+      }
+    } finally {
+      await server.close();
+    }
+    const label = `N=${requests} C=${concurrency} L=${latencyMs}ms`;
+    details.push(`${label}: ideal ⌈N/C⌉·L = ${ideal} ms, so ${Math.round((requests / ideal) * 1000)} requests/s; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.availableParallelism()} CPUs`);
+    for (const way of WAYS) {
+      const samples = walls.get(way) ?? [];
+      const ratio = median(samples) / ideal;
+      const cpu = median(cpuPerRequest.get(way) ?? []);
+      // The share of one core this way needs to keep up with the ideal rate (above 1: it cannot).
+      const coreShare = (cpu * requests) / (ideal * 1000);
+      const key = `${way.replace(' ', '_')}_${requests}x${concurrency}`;
+      metrics[key] = ratio;
+      metrics[`${key}_cpuMicrosPerRequest`] = cpu;
+      details.push(
+        `  ${way.padEnd(12)} ${ratio.toFixed(3)} × ideal  (median ${Math.round(median(samples))} ms; runs ${samples.map((s) => (s / ideal).toFixed(3)).join(', ')}); ` +
+          `${Math.round(cpu)} µs CPU/request${serverMode === 'child' ? '' : ' (server included)'}, ${(coreShare * 100).toFixed(0)}% of a core at the ideal rate` +
+          (way === 'engine' ? `  target ≤ ${workload.target.toFixed(2)}` : ''),
+      );
+      if (way === 'engine') verdicts.push(`${label}: ${ratio.toFixed(3)}× (≤ ${workload.target.toFixed(2)} ${ratio <= workload.target ? 'met' : 'NOT met'})`);
+    }
+  }
+  return { summary: `engine wall time / ideal — ${verdicts.join('; ')}`, details, metrics };
+}
+
+if (require.main === module && process.argv[2] === SERVE_FLAG) {
+  serveInChild(Number(process.argv[3])).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
