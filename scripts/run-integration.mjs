@@ -8,11 +8,13 @@
 // DISTILLERY_TEST_HOST=electron (a desktop with internet) it uses @vscode/test-electron instead.
 // Environment variables reach the tests. DISTILLERY_TEST_GREP filters tests by name;
 // DISTILLERY_INTEGRATION_TIMEOUT_MS (default 300000) bounds the whole run.
+// Under code-server a second pass follows: a copy of test/fixtures/untrusted-workspace opened with
+// Workspace Trust on and never granted, running only the "untrusted workspace" tests (trust.test.ts).
 // Exits 0 when every test passed, 1 when one failed, 2 when the run itself went wrong.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FIXTURE_WORKSPACE, ROOT, ensureCodeServer, ensureSystemPackages } from './lib/index.mjs';
+import { FIXTURE_WORKSPACE, ROOT, ensureCodeServer, ensureSystemPackages, freshRunDir } from './lib/index.mjs';
 import { runExtensionTestsInCodeServer } from './lib/hostRunner.mjs';
 
 const TESTS_DIR = path.join(ROOT, 'out', 'integration');
@@ -62,6 +64,33 @@ async function runInCodeServer() {
   });
 }
 
+const UNTRUSTED_TESTS = 'untrusted workspace';
+
+/** Whether DISTILLERY_TEST_GREP (a mocha grep, a regular expression) leaves the untrusted tests in. */
+function wantsUntrustedPass() {
+  const grep = process.env.DISTILLERY_TEST_GREP;
+  return !grep || new RegExp(grep).test(`workspace trust: ${UNTRUSTED_TESTS}`);
+}
+
+/** The same tests bundle on a folder code-server has never trusted, with Workspace Trust on. */
+async function runUntrustedInCodeServer() {
+  const folder = path.join(freshRunDir('untrusted'), 'workspace');
+  fs.cpSync(path.join(ROOT, 'test', 'fixtures', 'untrusted-workspace'), folder, { recursive: true });
+  log(`untrusted pass: ${path.relative(ROOT, folder)} (Workspace Trust on, not granted)`);
+  return runExtensionTestsInCodeServer({
+    folder,
+    testsEntry: TESTS_ENTRY,
+    env: { DISTILLERY_TEST: '1', DISTILLERY_TRUST_RUN: 'untrusted', DISTILLERY_TEST_GREP: UNTRUSTED_TESTS },
+    workspaceTrust: true,
+    // No "do you trust the authors?" dialog: the folder simply opens in Restricted Mode.
+    userSettings: { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' },
+    timeoutMs: TIMEOUT_MS,
+    runKind: 'untr',
+    verbose: !!process.env.DISTILLERY_TEST_VERBOSE,
+    log,
+  });
+}
+
 async function main() {
   const started = Date.now();
   const electron = process.env.DISTILLERY_TEST_HOST === 'electron';
@@ -70,7 +99,11 @@ async function main() {
     ensureCodeServer();
   }
   build();
-  const code = electron ? await runInElectron() : await runInCodeServer();
+  let code = electron ? await runInElectron() : await runInCodeServer();
+  if (!electron && code !== 2 && wantsUntrustedPass()) {
+    const untrusted = await runUntrustedInCodeServer();
+    code = Math.max(code, untrusted);
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   log(code === 0 ? `passed in ${seconds} s` : code === 1 ? `FAILED in ${seconds} s` : `ERROR after ${seconds} s`);
   return code;

@@ -33,7 +33,9 @@ export const WORKBENCH_NOISE = [
  * Returns 0 when `run()` resolved, 1 when it rejected, 2 when the run itself went wrong (the
  * server died, the page crashed, `timeoutMs` passed).
  *
- * Options: `env` reaches the extension host's process.env; `runKind` names the run directory
+ * Options: `env` reaches the extension host's process.env; `workspaceTrust` turns Workspace Trust
+ * on (off by default: every folder is trusted), `userSettings` are merged into the run's user
+ * settings; `runKind` names the run directory
  * under .cache/runs; `verbose` prints the workbench noise too; `onOutput(type, text)` replaces
  * the default printing of the host's console; `log(message)` reports progress.
  */
@@ -42,6 +44,8 @@ export async function runExtensionTestsInCodeServer({
   testsEntry,
   extensionPath = ROOT,
   env = {},
+  workspaceTrust = false,
+  userSettings = {},
   timeoutMs = 300_000,
   runKind = 'int',
   verbose = false,
@@ -53,7 +57,7 @@ export async function runExtensionTestsInCodeServer({
   const userDataDir = path.join(runDir, 'user-data');
   const extensionsDir = path.join(runDir, 'extensions');
   const automationLog = path.join(runDir, 'automation.log');
-  writeUserSettings(userDataDir);
+  writeUserSettings(userDataDir, userSettings);
   let server;
   let browser;
   let timer;
@@ -69,7 +73,7 @@ export async function runExtensionTestsInCodeServer({
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    server = await startCodeServer({ folder, userDataDir, extensionsDir, env });
+    server = await startCodeServer({ folder, userDataDir, extensionsDir, env, workspaceTrust });
     log(`host: code-server at ${server.url} (log ${path.relative(ROOT, server.logFile)})`);
     browser = await launchChromium({ profileDir: path.join(runDir, 'chromium') });
     const { page } = browser;

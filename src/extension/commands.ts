@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import type { CommandTable } from './commandTable';
 import { constitutionCommands } from './constitution/constitutionCommands';
 import type { Ctx } from './ctx';
+import { generateCommands } from './generate/generateCommands';
+import { modelCommands } from './models/modelCommands';
+import { ModelSetupError } from './models/modelService';
 import { previewCommands } from './preview/previewCommands';
 import { rowCommands } from './rows/rowCommands';
 import { statisticsCommands } from './statistics/statisticsCommands';
@@ -16,6 +19,8 @@ export const commandTable: CommandTable = {
   ...previewCommands,
   ...rowCommands,
   ...constitutionCommands,
+  ...modelCommands,
+  ...generateCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {
@@ -39,7 +44,10 @@ function reportCommandError(ctx: Ctx, id: string, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);
   ctx.logger.error(`${id} failed: ${message}`);
   if (error instanceof Error && error.stack) ctx.logger.debug(error.stack);
-  void vscode.window.showErrorMessage(`Distillery: ${message}`, 'Show Log').then((choice) => {
+  // Nothing configured: the way out is the settings, not the log.
+  const actions = error instanceof ModelSetupError ? ['Open Settings', 'Show Log'] : ['Show Log'];
+  void vscode.window.showErrorMessage(`Distillery: ${message}`, ...actions).then((choice) => {
     if (choice === 'Show Log') ctx.logger.show(false);
+    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', 'distillery.roles');
   });
 }

@@ -4,11 +4,14 @@ import { registerConstitutionEditor } from './constitution';
 import { Ctx } from './ctx';
 import { registerDatasetCodeLens } from './datasetCodeLens';
 import { registerDatasetDiagnostics } from './diagnostics';
+import { createTestApi, isTestRun, type DistilleryTestApi } from './models/testApi';
+import { UsageStatusBar } from './models/usageStatusBar';
 import { registerRowPreviewSerializer } from './preview/rowPreviewSerializer';
 
 let ctx: Ctx | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** Returns the test API in integration test runs only (DISTILLERY_TEST=1); see models/testApi.ts. */
+export function activate(context: vscode.ExtensionContext): DistilleryTestApi | undefined {
   ctx = new Ctx(context);
   context.subscriptions.push(ctx);
   registerCommands(ctx);
@@ -20,7 +23,10 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   registerConstitutionEditor(ctx);
   registerRowPreviewSerializer(ctx);
+  const usage = ctx.register(new UsageStatusBar(ctx.models.ledger, 'distillery.showModelUsage'));
+  ctx.models.reportProblems();
   ctx.logger.info(`Distillery ${String(context.extension.packageJSON.version)} activated`);
+  return isTestRun() ? createTestApi(ctx.models, () => usage.text, context.logUri.fsPath) : undefined;
 }
 
 export function deactivate(): void {

@@ -14,7 +14,16 @@ export interface Settings {
   readonly previewFollowCursor: boolean;
   /** Which tokenizer counts tokens in the statistics; `auto` picks it from the endpoint's model family. */
   readonly statisticsEncoding: TokenEncodingSetting;
+  /** `distillery.profiles`: profile name → raw profile fields, checked by models/profileSettings. */
+  readonly profiles: Readonly<Record<string, unknown>>;
+  /** `distillery.roles`: raw `{ teacher, critic, judge }`, checked by models/profileSettings. */
+  readonly roles: Readonly<Record<string, unknown>>;
+  /** Answer identical model requests from the on-disk response cache. */
+  readonly cacheEnabled: boolean;
 }
+
+/** Settings that decide where model requests go: an untrusted workspace's values are ignored. */
+export const restrictedSettingKeys = ['endpoint.baseUrl', 'profiles', 'roles'] as const satisfies readonly SettingKey[];
 
 export const tokenEncodingSettings = ['auto', 'o200k_base', 'cl100k_base'] as const;
 export type TokenEncodingSetting = (typeof tokenEncodingSettings)[number];
@@ -27,7 +36,10 @@ export const settingDefaults = {
   'diagnostics.enabled': true,
   'preview.followCursor': true,
   'statistics.encoding': 'auto',
-} as const satisfies Record<string, string | number | boolean>;
+  profiles: {},
+  roles: {},
+  'cache.enabled': true,
+} as const satisfies Record<string, string | number | boolean | Readonly<Record<string, never>>>;
 
 export type SettingKey = keyof typeof settingDefaults;
 
@@ -42,6 +54,9 @@ export function readSettings(raw: RawSettingReader): Settings {
     diagnosticsEnabled: booleanOr(raw('diagnostics.enabled'), settingDefaults['diagnostics.enabled']),
     previewFollowCursor: booleanOr(raw('preview.followCursor'), settingDefaults['preview.followCursor']),
     statisticsEncoding: oneOf(raw('statistics.encoding'), tokenEncodingSettings, settingDefaults['statistics.encoding']),
+    profiles: objectOr(raw('profiles')),
+    roles: objectOr(raw('roles')),
+    cacheEnabled: booleanOr(raw('cache.enabled'), settingDefaults['cache.enabled']),
   };
 }
 
@@ -51,6 +66,11 @@ function stringOr(value: unknown, fallback: string): string {
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
   return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+/** Objects only (not arrays); anything else counts as unset. */
+function objectOr(value: unknown): Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function booleanOr(value: unknown, fallback: boolean): boolean {

@@ -1,12 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { readSettings, settingDefaults } from '../../../src/extension/settings';
+import { readSettings, restrictedSettingKeys, settingDefaults } from '../../../src/extension/settings';
 import packageJson from '../../../package.json';
 
 describe('settings', () => {
   const contributed = packageJson.contributes.configuration.properties as Record<string, { default: unknown; description?: string; markdownDescription?: string }>;
 
   it('declares every setting the reader knows in package.json, with the same default and a description', () => {
-    const declared = Object.keys(contributed).sort();
+    // distillery.generate.* has its own reader (generate/generateSettings.ts) and test.
+    const declared = Object.keys(contributed).filter((key) => !key.startsWith('distillery.generate.')).sort();
     assert.deepEqual(declared, Object.keys(settingDefaults).map((key) => `distillery.${key}`).sort());
     for (const [key, value] of Object.entries(settingDefaults)) {
       const property = contributed[`distillery.${key}`];
@@ -22,6 +23,9 @@ describe('settings', () => {
       'codeLens.enabled': 'no',
       'diagnostics.enabled': false,
       'statistics.encoding': 'p50k',
+      profiles: ['not', 'an', 'object'],
+      roles: { teacher: 'local' },
+      'cache.enabled': 'yes',
     };
     const settings = readSettings((key) => raw[key]);
     assert.deepEqual(settings, {
@@ -31,6 +35,15 @@ describe('settings', () => {
       diagnosticsEnabled: false,
       previewFollowCursor: true,
       statisticsEncoding: 'auto',
+      profiles: {},
+      roles: { teacher: 'local' },
+      cacheEnabled: true,
     });
+  });
+
+  it('restricts exactly the settings that decide where model requests go in untrusted workspaces', () => {
+    const restricted = packageJson.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    for (const key of restrictedSettingKeys) assert.ok(restricted.includes(`distillery.${key}`), key);
+    for (const key of ['distillery.endpoint.baseUrl', 'distillery.profiles', 'distillery.roles']) assert.ok(restricted.includes(key), key);
   });
 });
