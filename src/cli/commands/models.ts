@@ -15,8 +15,10 @@ export const modelsCommand: CliCommand = {
     const endpoint = await resolveEndpointFromOptions(values, io);
     const client = new OpenAI({
       baseURL: endpoint.baseURL,
-      // Local servers (vLLM, Ollama, the simulator) need no key; the client insists on one.
-      apiKey: endpoint.apiKey ?? 'no-key',
+      // Local servers (vLLM, Ollama, the simulator) need no key. The client insists on one, so a
+      // keyless call gets a placeholder and no Authorization header at all (as the engine does).
+      apiKey: endpoint.apiKey ?? 'unused',
+      ...(endpoint.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
       maxRetries: 2,
       timeout: 30_000,
     });

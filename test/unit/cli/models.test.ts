@@ -22,6 +22,13 @@ describe('distillery models (against the test server)', () => {
     assert.equal(server.requests[0]?.headers.authorization, `Bearer ${CANARY_KEY}`);
   });
 
+  it('without a key, lists the models of a local server and sends no Authorization header at all', async () => {
+    const { io, stdout } = fakeIo({ env: { OPENAI_BASE_URL: server.baseURL } });
+    assert.equal(await runCli(['models'], io), ExitCode.Success);
+    assert.equal(stdout.text, 'teacher-a\nteacher-b\n');
+    assert.equal(server.requests[0]?.headers.authorization, undefined);
+  });
+
   it('a refused key is a failure (exit 3) with a hint, and the key is never printed', async () => {
     const strict = await startTestServer({ apiKey: 'the-right-key' });
     const { io, stdout, stderr } = fakeIo({ env: { OPENAI_BASE_URL: strict.baseURL, OPENAI_API_KEY: CANARY_KEY } });
