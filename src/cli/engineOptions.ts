@@ -75,7 +75,13 @@ export interface CliEngineExtras {
  * `values.judge` (string, or repeated strings), when a command declares them, choose those roles
  * as `--teacher` does the teachers. Bad input is an InputError (exit 2).
  */
-export async function buildCliEngine(values: CommandInput['values'], io: CliIo, extras: CliEngineExtras = {}): Promise<CliEngine> {
+export async function buildCliEngine(
+  values: CommandInput['values'],
+  io: CliIo,
+  extras: CliEngineExtras = {},
+  /** The roles this command calls: a missing one is bad input; the others may be absent. */
+  needs: readonly ('teacher' | 'critic' | 'judge')[] = ['teacher'],
+): Promise<CliEngine> {
   const profilesPath = stringValue(values.profiles, '--profiles') ?? nonEmpty(io.env.DISTILLERY_PROFILES);
   const modelOverride = stringValue(values.model, '--model');
   const config = profilesPath !== undefined ? await readProfiles(profilesPath, io) : environmentConfig(io, modelOverride);
@@ -100,11 +106,14 @@ export async function buildCliEngine(values: CommandInput['values'], io: CliIo, 
   const teacherNames = teacherOption.length > 0
     ? pick(teacherOption, '--teacher')
     : config.roles.teachers.length > 0 ? [...config.roles.teachers] : fallback !== undefined ? [fallback] : [];
-  if (teacherNames.length === 0) {
+  if (teacherNames.length === 0 && needs.includes('teacher')) {
     throw new InputError(`${profilesPath ?? 'profiles'}: no teacher: name one with --teacher, with "roles": { "teacher": … }, or with "default"`);
   }
   const criticOption = stringList(values.critic, '--critic');
   const criticName = criticOption.length > 0 ? pick(criticOption, '--critic')[0] : config.roles.critic ?? fallback;
+  if (criticName === undefined && needs.includes('critic')) {
+    throw new InputError(`${profilesPath ?? 'profiles'}: no critic: name one with --critic, with "roles": { "critic": … }, or with "default"`);
+  }
   const judgeOption = stringList(values.judge, '--judge');
   const judgeNames = judgeOption.length > 0
     ? pick(judgeOption, '--judge')

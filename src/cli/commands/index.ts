@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { checkCommand } from './check';
 import { constitutionCommand } from './constitution';
 import { convertCommand } from './convert';
+import { critiqueCommand } from './critique';
 import { endpointCommand } from './endpoint';
 import { generateCommand } from './generate';
 import { modelsCommand } from './models';
@@ -9,4 +10,4 @@ import { selfInstructCommand } from './selfInstruct';
 import { statsCommand } from './stats';
 
 /** Every subcommand, in the order `--help` lists them. Later features add theirs here. */
-export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, endpointCommand, generateCommand, modelsCommand, selfInstructCommand, statsCommand];
+export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, critiqueCommand, endpointCommand, generateCommand, modelsCommand, selfInstructCommand, statsCommand];

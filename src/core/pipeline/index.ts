@@ -5,3 +5,4 @@ export { errorsFileFor, readFailedRows, type FailedRow } from './errorsFile';
 export { InputRowKeys } from './inputKeys';
 export { runGenerateBatch, GenerateBatchSettingsError, type GenerateBatchOptions } from './generateBatch';
 export { runSelfInstruct, type SelfInstructBatchOptions, type SelfInstructBatchSummary, type SelfInstructFilters } from './selfInstructBatch';
+export { runCritiqueBatch, rowSeed, type CritiqueBatchOptions, type CritiqueBatchSummary } from './critiqueBatch';

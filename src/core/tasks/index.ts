@@ -15,3 +15,14 @@ export {
 } from './selfInstruct';
 export { renderSystemPrompt, templateFields, templateHash } from './systemPrompt';
 export { fence, generationMessages, selfInstructMessages } from './prompts';
+export type * from './critiqueTypes';
+export {
+  critiqueRevise, critiqueSettingsProblems, chainPrinciples, CritiqueSettingsError, CritiqueRoundError,
+  type CritiqueOptions, type CritiqueConstitution,
+} from './critiqueRevise';
+export {
+  critiqueMessages, revisionMessages, CRITIQUE_SCHEMA, REVISION_SCHEMA,
+  type PrincipleRequests, type ReviewedAnswer, type ChainStep,
+} from './critiquePrompts';
+export { critiqueInputOf, critiqueMetadata, revisedRow, preferencePairRow, type CritiqueRowInput } from './critiqueRows';
+export { readFewShotExamples, parseFewShotExamples } from './fewShot';

@@ -110,9 +110,9 @@ describe('CLI: the engine from options and the environment', function () {
   });
   after(() => server.close());
 
-  async function build(args: string[], env: Record<string, string>): Promise<CliEngine> {
+  async function build(args: string[], env: Record<string, string>, needs?: ('teacher' | 'critic' | 'judge')[]): Promise<CliEngine> {
     const { values } = parseArgs({ args, options: engineOptions, strict: true });
-    const cli = await buildCliEngine(values, fakeIo({ env, cwd: dir }).io);
+    const cli = await buildCliEngine(values, fakeIo({ env, cwd: dir }).io, {}, needs);
     built.push(cli);
     return cli;
   }
@@ -126,6 +126,15 @@ describe('CLI: the engine from options and the environment', function () {
     }
     assert.fail('expected an InputError');
   };
+
+  it('a command needs only its own roles: a file with a critic and no teacher serves critique, not generate', async () => {
+    const file = path.join(dir, 'profiles.jsonc');
+    await writeFile(file, JSON.stringify({ profiles: { a: { baseURL: server.baseURL, model: 'sim-small' }, b: { baseURL: server.baseURL, model: 'sim-large' } }, roles: { critic: 'b' } }));
+    const cli = await build(['--profiles', file], {}, ['critic']);
+    assert.equal(cli.critic?.model, 'sim-large');
+    assert.deepEqual(cli.teachers, []);
+    assert.match(await problem(['--profiles', file], {}), /no teacher/);
+  });
 
   it('without a profiles file: one profile "default" from OPENAI_BASE_URL, OPENAI_API_KEY and --model; cached under .distillery/cache', async () => {
     const cli = await build(['--model', 'sim-large'], { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-env-key-123456', OPENAI_MODEL: 'sim-small' });
