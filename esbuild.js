@@ -65,7 +65,11 @@ const bundles = [
   {
     ...common,
     // One script per panel, each loaded only by its own webview.
-    entryPoints: { 'webview-statistics': 'src/webview/statistics/main.ts', 'webview-preview': 'src/webview/preview/main.ts' },
+    entryPoints: {
+      'webview-statistics': 'src/webview/statistics/main.ts',
+      'webview-preview': 'src/webview/preview/main.ts',
+      'webview-critique': 'src/webview/critique/main.ts',
+    },
     outdir: 'dist',
     platform: 'browser',
     format: 'iife',

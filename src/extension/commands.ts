@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { CommandTable } from './commandTable';
 import { constitutionCommands } from './constitution/constitutionCommands';
 import type { Ctx } from './ctx';
+import { critiqueCommands } from './critique/critiqueCommands';
 import { generateCommands } from './generate/generateCommands';
 import { modelCommands } from './models/modelCommands';
 import { ModelSetupError } from './models/modelService';
@@ -21,6 +22,7 @@ export const commandTable: CommandTable = {
   ...constitutionCommands,
   ...modelCommands,
   ...generateCommands,
+  ...critiqueCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startTestServer, type TestServer } from '../support/openaiServer';
-import { E2E, WAIT, Workbench } from './workbench';
+import { E2E, WAIT, Workbench, updateUserSettings } from './workbench';
 
 const FILE = 'generate-e2e.jsonl';
 const BATCH_FILE = 'generate-batch-e2e.jsonl';
@@ -21,17 +21,6 @@ const SETTINGS = {
   'distillery.endpoint.model': 'sim-small',
   'distillery.generate.samples': 1,
 } as const;
-
-function userSettingsFile(): string {
-  return path.join(E2E.runDir, 'user-data', 'User', 'settings.json');
-}
-
-function updateUserSettings(change: (settings: Record<string, unknown>) => void): void {
-  const file = userSettingsFile();
-  const settings = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  change(settings);
-  fs.writeFileSync(file, JSON.stringify(settings, null, 2) + '\n');
-}
 
 describe('generate in the browser', function () {
   let workbench: Workbench;

@@ -1,6 +1,7 @@
 // Helpers for the end-to-end tests: a headless Chromium on the code-server that
 // scripts/run-e2e.mjs started (its address and folders come in environment variables),
 // and the few workbench gestures a person uses.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { launchChromium, screenshot, type LaunchedChromium } from '../../scripts/lib/browser.mjs';
@@ -25,6 +26,17 @@ export const E2E = {
     return required('DISTILLERY_E2E_SCREENSHOTS');
   },
 };
+
+/**
+ * Changes the user settings of the code-server under test, as a person editing settings.json
+ * would; the workbench picks the change up from the file.
+ */
+export function updateUserSettings(change: (settings: Record<string, unknown>) => void): void {
+  const file = path.join(E2E.runDir, 'user-data', 'User', 'settings.json');
+  const settings = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  change(settings);
+  fs.writeFileSync(file, JSON.stringify(settings, null, 2) + '\n');
+}
 
 /** Waits used by the tests: generous, because a cold workbench on 2 cores is slow; they end as soon as the UI is there. */
 export const WAIT = { workbench: 60_000, ui: 20_000 };

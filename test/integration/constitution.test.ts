@@ -188,12 +188,10 @@ describe('constitution editor', function () {
     const shape = lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command]);
     assert.deepEqual(shape, [
       [2, 'Sample', 'distillery.sampleConstitution'],
-      [2, 'Try on current row (with Critique & Revise)', 'distillery.tryPrinciple'],
+      [2, 'Try on current row', 'distillery.tryPrinciple'],
       [9, 'Sample', 'distillery.sampleConstitution'],
-      [9, 'Try on current row (with Critique & Revise)', 'distillery.tryPrinciple'],
+      [9, 'Try on current row', 'distillery.tryPrinciple'],
     ]);
-    const message = await vscode.commands.executeCommand<string>('distillery.tryPrinciple', uri, 'honest');
-    assert.match(message, /"honest".*arrives with Critique & Revise/);
   });
 
   it('samples principles with a seed: the same draw as the core, listed by the command', async () => {

@@ -45,9 +45,9 @@ describe('rows', function () {
       assert.deepEqual(preview.command.arguments?.map(String), [uri.toString(), '3']);
     });
 
-    it('offer Judge on preference rows, Preview alone on malformed ones, nothing on blank lines', async () => {
+    it('offer Judge (and no Critique & Revise) on preference rows, Preview alone on malformed ones, nothing on blank lines', async () => {
       const byLine = await titlesByLine(fixtureUri('messy.jsonl'));
-      assert.deepEqual(byLine.get(0)?.filter((t) => !t.startsWith('Distillery')), ['Preview', 'Critique & Revise', 'Judge', 'Score']);
+      assert.deepEqual(byLine.get(0)?.filter((t) => !t.startsWith('Distillery')), ['Preview', 'Judge', 'Score']);
       assert.equal(byLine.get(1), undefined);
       assert.deepEqual(byLine.get(2), ['Preview']);
     });

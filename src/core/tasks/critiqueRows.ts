@@ -15,6 +15,11 @@ import type { CritiqueChain, CritiqueInput } from './critiqueTypes';
 /** Kinds whose single answer critique–revise revises in place. */
 const REVISABLE_KINDS: ReadonlySet<RowKind> = new Set<RowKind>(['chat', 'sharegpt', 'alpaca', 'prompt-completion']);
 
+/** Kinds with one answer to critique and revise (the Critique & Revise lens is offered on these). */
+export function isRevisableKind(kind: RowKind): boolean {
+  return REVISABLE_KINDS.has(kind);
+}
+
 export interface CritiqueRowInput {
   readonly input: CritiqueInput;
   readonly kind: KnownRowKind;

@@ -3,7 +3,7 @@ import type { Ctx } from '../ctx';
 import { parsedConstitution, toRange } from './constitutionModel';
 
 export const SAMPLE_LENS_TITLE = 'Sample';
-export const TRY_LENS_TITLE = 'Try on current row (with Critique & Revise)';
+export const TRY_LENS_TITLE = 'Try on current row';
 
 /**
  * Above each principle: "Sample" (which principles a seeded draw picks from this constitution)
@@ -30,7 +30,7 @@ export class ConstitutionCodeLensProvider implements vscode.CodeLensProvider {
         }),
         new vscode.CodeLens(at, {
           title: TRY_LENS_TITLE,
-          tooltip: `Critique and revise the row under the cursor with only "${principle.id}": arrives with the Critique & Revise task`,
+          tooltip: `Critique and revise the row under the cursor of the last active dataset with only "${principle.id}"`,
           command: 'distillery.tryPrinciple',
           arguments: [document.uri, principle.id],
         }),

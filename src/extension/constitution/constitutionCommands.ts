@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandTable } from '../commandTable';
+import { tryPrincipleCommand } from '../critique/critiqueCommands';
 import { isConstitution, parsedConstitution, toRange } from './constitutionModel';
 import { DEFAULT_SAMPLE_K, DEFAULT_SAMPLE_SEED, drawPrinciples, formatSampleSpec, parseSampleSpec } from './constitutionSample';
 
@@ -54,15 +55,8 @@ async function sampleConstitution(uriArg: unknown, specArg: unknown): Promise<st
   return draw.principles.map((p) => p.id);
 }
 
-/** `distillery.tryPrinciple uri id`: the Critique & Revise task it needs is not built yet; says so. */
-async function tryPrinciple(_uri: unknown, id: unknown): Promise<string> {
-  const which = typeof id === 'string' && id !== '' ? `"${id}"` : 'this principle';
-  const message = `Trying ${which} on the current row arrives with Critique & Revise, which Distillery does not have yet. It will critique and revise the row under the cursor in the last active dataset with only this principle.`;
-  void vscode.window.showInformationMessage(message);
-  return message;
-}
-
 export const constitutionCommands: CommandTable = {
   'distillery.sampleConstitution': () => sampleConstitution,
-  'distillery.tryPrinciple': () => tryPrinciple,
+  // Critique & Revise with only that principle, on the row under the cursor of the last active dataset.
+  'distillery.tryPrinciple': tryPrincipleCommand,
 };

@@ -1,4 +1,5 @@
 import { expectsAnswer, isPairedPreferenceKind, type RowKind } from '../../core/dataset/rowKinds';
+import { isRevisableKind } from '../../core/tasks/critiqueRows';
 
 /** What a row's CodeLenses offer, in the order they are shown. */
 export const ROW_ACTIONS = ['preview', 'generate', 'critique', 'judge', 'score'] as const;
@@ -37,7 +38,7 @@ export function actionsFor(kind: LineKind): RowAction[] {
   if (kind === 'invalid' || kind === 'unknown') return ['preview'];
   const actions: RowAction[] = ['preview'];
   if (kind === 'prompt-only' || kind === 'mt-bench') actions.push('generate');
-  if (expectsAnswer(kind)) actions.push('critique');
+  if (isRevisableKind(kind)) actions.push('critique');
   if (isPairedPreferenceKind(kind)) actions.push('judge');
   if (expectsAnswer(kind)) actions.push('score');
   return actions;

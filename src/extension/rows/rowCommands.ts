@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { CommandTable, CommandFactory } from '../commandTable';
 import type { Ctx } from '../ctx';
+import { critiqueRowCommand } from '../critique/critiqueCommands';
 import { generateRowCommand } from '../generate/generateCommands';
 import { ROW_ACTION_COMMANDS, ROW_ACTION_TITLES, type RowAction } from './rowActions';
 
@@ -30,9 +31,9 @@ async function showPreview(ctx: Ctx, uri: vscode.Uri, line: number, state: { war
 }
 
 /**
- * A row action. Preview opens the row preview. Critique & Revise, Judge and Score are not built
- * yet: each opens the preview of its row and says, once per session, that the action itself
- * arrives in a later version. (Generate acts: see generate/generateCommands.ts.)
+ * A row action. Preview opens the row preview. Judge and Score are not built yet: each opens the
+ * preview of its row and says, once per session, that the action itself arrives in a later
+ * version. (Generate and Critique & Revise act: see generate/ and critique/.)
  */
 function rowAction(action: RowAction): CommandFactory {
   return (ctx) => {
@@ -67,7 +68,7 @@ function sharedPreviewState(ctx: Ctx): { warned: boolean } {
 export const rowCommands: CommandTable = {
   [ROW_ACTION_COMMANDS.preview]: rowAction('preview'),
   [ROW_ACTION_COMMANDS.generate]: generateRowCommand,
-  [ROW_ACTION_COMMANDS.critique]: rowAction('critique'),
+  [ROW_ACTION_COMMANDS.critique]: critiqueRowCommand,
   [ROW_ACTION_COMMANDS.judge]: rowAction('judge'),
   [ROW_ACTION_COMMANDS.score]: rowAction('score'),
 };
