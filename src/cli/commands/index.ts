@@ -5,9 +5,11 @@ import { convertCommand } from './convert';
 import { critiqueCommand } from './critique';
 import { endpointCommand } from './endpoint';
 import { generateCommand } from './generate';
+import { judgeCommand } from './judge';
+import { judgeReportCommand } from './judgeReport';
 import { modelsCommand } from './models';
 import { selfInstructCommand } from './selfInstruct';
 import { statsCommand } from './stats';
 
 /** Every subcommand, in the order `--help` lists them. Later features add theirs here. */
-export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, critiqueCommand, endpointCommand, generateCommand, modelsCommand, selfInstructCommand, statsCommand];
+export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, critiqueCommand, endpointCommand, generateCommand, judgeCommand, judgeReportCommand, modelsCommand, selfInstructCommand, statsCommand];

@@ -29,6 +29,17 @@ export interface CompletionRequest {
    * match is asked for again, at most `maxSchemaAttempts` times in all; then SchemaMismatchError.
    */
   readonly jsonSchema?: { readonly name: string; readonly schema: JsonSchemaLike & Record<string, unknown>; readonly strict?: boolean };
+  /** Ask for each reply token's log-probability (`logprobs: true`); part of the cache key. */
+  readonly logprobs?: boolean;
+  /** With `logprobs`, how many alternatives to list at each token (0–20). */
+  readonly top_logprobs?: number;
+}
+
+/** One token of the reply with its log-probability and, when asked for, the likeliest alternatives there. */
+export interface TokenLogprob {
+  readonly token: string;
+  readonly logprob: number;
+  readonly top: readonly { readonly token: string; readonly logprob: number }[];
 }
 
 export interface CompletionUsage {
@@ -48,6 +59,8 @@ export interface CompletionResult {
   readonly model: string;
   /** From the call to its result, waits included. */
   readonly durationMs: number;
+  /** The reply's tokens with their log-probabilities, when the request asked for them and the service gave them. */
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 export interface ModelClientOptions {
@@ -250,6 +263,7 @@ export class ModelClient {
         let finishReason: string | undefined;
         let usage: CompletionUsage | undefined;
         let model = this.profile.model;
+        let logprobs: TokenLogprob[] | undefined;
         for await (const chunk of events) {
           armIdle();
           if (chunk.model) model = chunk.model;
@@ -257,12 +271,13 @@ export class ModelClient {
           const choice = chunk.choices[0];
           if (choice?.delta?.content) content += choice.delta.content;
           if (choice?.finish_reason) finishReason = choice.finish_reason;
+          if (choice?.logprobs?.content) (logprobs ??= []).push(...choice.logprobs.content.map(tokenLogprobOf));
         }
         // An aborted stream ends the loop quietly: find out why it ended.
         if (timedOut) throw timedOut;
         if (controller.signal.aborted) throw new ModelCancelledError(this.profile.name);
         if (finishReason === undefined) throw new AttemptError('the stream ended without a finish reason', 'partialStream');
-        return { content, finishReason, usage, model };
+        return { content, finishReason, usage, model, ...(logprobs ? { logprobs } : {}) };
       }
       const completion = await this.openai.chat.completions.create(params, { signal: controller.signal });
       const choice = completion.choices[0];
@@ -272,6 +287,7 @@ export class ModelClient {
         finishReason: choice.finish_reason,
         usage: completion.usage ? usageOf(completion.usage) : undefined,
         model: completion.model || this.profile.model,
+        ...(choice.logprobs?.content ? { logprobs: choice.logprobs.content.map(tokenLogprobOf) } : {}),
       };
     } catch (error) {
       if (timedOut) throw timedOut;
@@ -320,6 +336,10 @@ export function requestParams(profile: ModelProfile, request: CompletionRequest)
   const seed = request.seed ?? sampling.seed;
   if (seed !== undefined) params.seed = seed;
   if (request.stop) params.stop = request.stop;
+  if (request.logprobs === true) {
+    params.logprobs = true;
+    if (request.top_logprobs !== undefined) params.top_logprobs = request.top_logprobs;
+  }
   if (request.jsonSchema) {
     params.response_format = {
       type: 'json_schema',
@@ -334,6 +354,11 @@ interface Reply {
   finishReason: string;
   usage: CompletionUsage | undefined;
   model: string;
+  logprobs?: TokenLogprob[];
+}
+
+function tokenLogprobOf(entry: OpenAI.ChatCompletionTokenLogprob): TokenLogprob {
+  return { token: entry.token, logprob: entry.logprob, top: (entry.top_logprobs ?? []).map((alternative) => ({ token: alternative.token, logprob: alternative.logprob })) };
 }
 
 function usageOf(usage: OpenAI.CompletionUsage): CompletionUsage {

@@ -131,6 +131,7 @@ export class ModelEngine {
         this.ledger.recordCached(profile.name, profile.model);
         return {
           content: hit.content, finishReason: hit.finishReason, usage: hit.usage, model: hit.model,
+          ...(hit.logprobs !== undefined ? { logprobs: hit.logprobs } : {}),
           attempts: 0, durationMs: this.clock.now() - started, profile: profile.name, cached: true, costUsd: 0,
         };
       }

@@ -11,7 +11,7 @@ export type { RetryPolicy, Verdict } from './retry';
 export { DEFAULT_RETRY_POLICY, classify, retryAfter, backoffDelay } from './retry';
 export type { JsonSchemaLike } from './jsonShape';
 export { checkJsonReply } from './jsonShape';
-export type { CompletionRequest, CompletionResult, CompletionUsage, ModelClientOptions } from './client';
+export type { CompletionRequest, CompletionResult, CompletionUsage, ModelClientOptions, TokenLogprob } from './client';
 export { ModelClient } from './client';
 export { OPENAI_DEFAULT_BASE_URL, requestParams } from './client';
 export type { CacheMode, ChatCallOptions, ChatModel, ChatResult, ModelRoles } from './chatModel';

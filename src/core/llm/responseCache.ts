@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type OpenAI from 'openai';
-import type { CompletionUsage } from './client';
+import type { CompletionUsage, TokenLogprob } from './client';
 
 /** What a cache entry gives back: the reply, as the model gave it. */
 export interface CachedReply {
@@ -23,6 +23,8 @@ export interface CachedReply {
   readonly finishReason: string;
   readonly usage: CompletionUsage | undefined;
   readonly model: string;
+  /** Token log-probabilities, when the request asked for them (a judge's P(A) reads them). */
+  readonly logprobs?: readonly TokenLogprob[];
 }
 
 /** Everything that decides a reply, and nothing else (never the key, never `stream`). */
@@ -186,6 +188,7 @@ export class ResponseCache {
       finishReason: reply.finishReason,
       usage: reply.usage ? { promptTokens: reply.usage.promptTokens, completionTokens: reply.usage.completionTokens, totalTokens: reply.usage.totalTokens } : undefined,
       model: reply.model,
+      ...(reply.logprobs !== undefined ? { logprobs: reply.logprobs } : {}),
     };
     const entry: EntryFile = { v: ENTRY_VERSION, key, reply: stored, check: checksum(key, stored) };
     const target = this.entryPath(key);
@@ -243,7 +246,9 @@ const sha256: (text: string) => string = typeof crypto.hash === 'function'
 /** Over the hash and every field of the reply, in a fixed order (cheaper than canonical JSON, and read on every hit). */
 function checksum(key: string, reply: CachedReply): string {
   const usage = reply.usage ? `${reply.usage.promptTokens},${reply.usage.completionTokens},${reply.usage.totalTokens}` : '-';
-  return sha256(`${key}\n${reply.model}\n${reply.finishReason}\n${usage}\n${reply.content}`);
+  // Entries without log-probabilities keep the checksum they had before these were stored.
+  const logprobs = reply.logprobs !== undefined ? `\n${JSON.stringify(reply.logprobs)}` : '';
+  return sha256(`${key}\n${reply.model}\n${reply.finishReason}\n${usage}\n${reply.content}${logprobs}`);
 }
 
 /**
@@ -278,6 +283,10 @@ function parseEntry(text: string, key: string): CachedReply | undefined {
   if (usage !== undefined && (typeof usage !== 'object' || typeof usage.promptTokens !== 'number' || typeof usage.completionTokens !== 'number' || typeof usage.totalTokens !== 'number')) {
     return undefined;
   }
-  const clean: CachedReply = { content: reply.content, finishReason: reply.finishReason, usage: usage as CompletionUsage | undefined, model: reply.model };
+  if (reply.logprobs !== undefined && !Array.isArray(reply.logprobs)) return undefined;
+  const clean: CachedReply = {
+    content: reply.content, finishReason: reply.finishReason, usage: usage as CompletionUsage | undefined, model: reply.model,
+    ...(reply.logprobs !== undefined ? { logprobs: reply.logprobs } : {}),
+  };
   return checksum(key, clean) === entry.check ? clean : undefined;
 }

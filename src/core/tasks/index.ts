@@ -1,4 +1,4 @@
-/** The tasks: distillation (generate, sample filters, verifier) and Self-Instruct prompt synthesis. */
+/** The tasks: distillation (generate, filters, verifier), Self-Instruct, critique & revise, pairwise judging and rubric scores. */
 export type * from './types';
 export { generateForRow, generateSettingsProblems, GenerateSettingsError, type GenerateOptions } from './generate';
 export { filterSamples, filterSettingsProblems, lastUserText, DEFAULT_NEAR_THRESHOLD, type FilterVerdict, type FilterContext } from './sampleFilters';
@@ -26,3 +26,8 @@ export {
 } from './critiquePrompts';
 export { critiqueInputOf, critiqueMetadata, revisedRow, preferencePairRow, type CritiqueRowInput } from './critiqueRows';
 export { readFewShotExamples, parseFewShotExamples } from './fewShot';
+export type * from './judgeTypes';
+export { judgePair, judgeCriteria, judgeSettingsProblems, majority, parseVerdict, probabilityFirstWins, JudgeSettingsError, JudgeCallError, DEFAULT_JUDGE_SETTINGS, type JudgePairInput, type JudgePairOptions, type CriteriaChoice } from './judgePair';
+export { judgeMessages, criteriaText, VERDICT_SCHEMA, DEFAULT_COMPARE_QUESTION } from './judgePrompts';
+export { judgeInputOf, judgedRow, type JudgeRowInput } from './judgeRows';
+export { scoreAnswer, filterByScore, rowScore, parseGrade, rubricScoreMessages, rubricSettingsProblems, RubricScoreError, RubricSettingsError, RUBRIC_SCORE_SCHEMA, type ScoreOptions, type ScoreFilterResult } from './rubricScore';

@@ -116,7 +116,7 @@ const QUALITY_MARKER = /\[\[quality:\s*(-?\d+(?:\.\d+)?)\s*\]\]/gi;
 const AUTHOR_MARKER = /\[\[author:\s*([^\]]+?)\s*\]\]/i;
 const ANY_MARKER = /\[\[(?:quality|author):[^\]]*\]\]/gi;
 const DELIMITER_LINE =
-  /^\s*(?:<\/?[A-Za-z][\w.:-]*(?:\s[^<>]*)?>|\[[^[\]]{1,100}\]|```.*|~~~.*|[-=*_#~+]{3,}|#{1,6}\s.*|(?:\*\*)?[A-Z][\w '()-]{0,60}:(?:\*\*)?)\s*$/;
+  /^\s*(?:<<<(?:BEGIN|END) [^<>]{1,100}>>>|<\/?[A-Za-z][\w.:-]*(?:\s[^<>]*)?>|\[[^[\]]{1,100}\]|```.*|~~~.*|[-=*_#~+]{3,}|#{1,6}\s.*|(?:\*\*)?[A-Z][\w '()-]{0,60}:(?:\*\*)?)\s*$/;
 
 export function letter(index: number): string {
   return String.fromCharCode(65 + index);

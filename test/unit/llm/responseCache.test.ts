@@ -70,6 +70,16 @@ describe('llm: the response cache', () => {
     assert.deepEqual(new ResponseCache(dir).get(key), { ...reply, usage: undefined });
   });
 
+  it("a judge's token log-probabilities round-trip, and an edited probability is a corrupt entry", async () => {
+    const key = keyOf(base);
+    const withLogprobs = { ...reply, logprobs: [{ token: 'A', logprob: -0.1, top: [{ token: 'A', logprob: -0.1 }, { token: 'B', logprob: -2.4 }] }] };
+    await new ResponseCache(dir).put(key, withLogprobs);
+    assert.deepEqual(new ResponseCache(dir).get(key), withLogprobs);
+    const file = new ResponseCache(dir).entryPath(key);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('-2.4', '-0.4'));
+    assert.equal(new ResponseCache(dir).get(key), undefined);
+  });
+
   describe('a corrupt entry is a miss, and the next reply is written over it', () => {
     const corruptions: Record<string, (text: string, key: string) => string> = {
       'not JSON': (text) => text.slice(0, text.length / 2),

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { fence } from '../../../src/core/tasks/prompts';
 import OpenAI from 'openai';
 import type { JsonSchema, JudgeOptions, MarkedAnswer, TestServer } from '../../support/openaiServer';
 import {
@@ -79,6 +80,14 @@ describe('test server: the simulated judge', () => {
         { label: 'B', quality: 0.9, author: 'gpt-x', text: 'A much longer answer\nover two lines.' },
       ],
     );
+  });
+
+  it("finds exact answer texts inside Distillery's own fences", () => {
+    const prompt = ['Which answer is better?', fence('ANSWER-A', 'Short. [[quality:0.2]]'), fence('ANSWER-B', 'Longer answer\nover two lines. [[quality:0.9]]')].join('\n\n');
+    assert.deepEqual(findAnswers(prompt).map(({ label, text }) => ({ label, text })), [
+      { label: 'A', text: 'Short.' },
+      { label: 'B', text: 'Longer answer\nover two lines.' },
+    ]);
   });
 
   it('without bias it picks the truly better answer, and records the truth', async () => {
