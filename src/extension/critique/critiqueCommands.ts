@@ -2,10 +2,12 @@ import * as vscode from 'vscode';
 import type { CommandFactory, CommandTable } from '../commandTable';
 import type { Ctx } from '../ctx';
 import { isDataset } from '../datasetModel';
+import { offerInterruptedBatches } from '../generate/fileBatch';
 import { selectedLines } from '../generate/rowGeneration';
 import { CritiqueDocuments } from './critiqueDocuments';
 import { CritiqueReviews, type ReviewDecision } from './critiqueReview';
 import { pickConstitution } from './constitutionChoice';
+import { CRITIQUE_FILE_COMMAND, critiqueBatchKind, critiqueFile, type CritiqueFileRequest } from './critiqueFileBatch';
 import { critiqueDocumentRows, type CritiqueOutcome, type CritiqueRunRequest, type CritiqueServices } from './rowCritique';
 
 /** The dataset editor that was active last, and where its cursor was: what "the current row" means from a constitution. */
@@ -113,6 +115,37 @@ export const tryPrincipleCommand: CommandFactory = (ctx) => {
   };
 };
 
+/**
+ * `distillery.critiqueFile` (input uri?, request?): the Explorer's context menu passes the file;
+ * tests pass the rest (`{ output, ifExists, pairs, constitution, cancellation }`), a resume `{ output, ifExists, details }`.
+ */
+const critiqueFileCommand: CommandFactory = (ctx) => {
+  // Made once per activation: the moment to offer batches that a window reload cut short.
+  setTimeout(() => {
+    offerInterruptedBatches(ctx, critiqueBatchKind).catch((error: unknown) => ctx.logger.error(`resume offer failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, 0);
+  return async (...args: unknown[]) => {
+    const [input, request] = args;
+    const given = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
+    const details = given.details;
+    const cancellation = cancellationOf(given);
+    const asked: CritiqueFileRequest = {
+      ...(input instanceof vscode.Uri ? { input } : {}),
+      ...(given.output instanceof vscode.Uri ? { output: given.output } : {}),
+      ...(given.ifExists === 'resume' || given.ifExists === 'replace' ? { ifExists: given.ifExists } : {}),
+      ...(typeof given.pairs === 'boolean' ? { pairs: given.pairs } : {}),
+      ...(given.constitution instanceof vscode.Uri ? { constitution: given.constitution } : {}),
+      ...(cancellation ? { cancellation } : {}),
+      ...(isStringRecord(details) ? { details } : {}),
+    };
+    return critiqueFile(ctx, asked);
+  };
+};
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
+}
+
 function decide(decision: ReviewDecision): CommandFactory {
   return (ctx) => {
     const { reviews } = services(ctx);
@@ -125,6 +158,7 @@ function decide(decision: ReviewDecision): CommandFactory {
 /** The critique commands other than the row lens's and Try Principle (those are in the row and constitution tables). */
 export const critiqueCommands: CommandTable = {
   'distillery.critiqueRevise': critiqueEditorCommand,
+  [CRITIQUE_FILE_COMMAND]: critiqueFileCommand,
   'distillery.critiqueAccept': decide('accept'),
   'distillery.critiqueAcceptAsPair': decide('pair'),
   'distillery.critiqueReject': decide('reject'),

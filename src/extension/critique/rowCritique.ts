@@ -13,16 +13,14 @@ import type { ChatModel } from '../../core/llm/chatModel';
 import { ModelCancelledError } from '../../core/llm/errors';
 import { critiqueRevise } from '../../core/tasks/critiqueRevise';
 import { preferencePairRow, revisedRow } from '../../core/tasks/critiqueRows';
-import type { CritiqueChain, CritiqueExample, CritiqueRound, CritiqueSettings } from '../../core/tasks/critiqueTypes';
-import { readFewShotExamples } from '../../core/tasks/fewShot';
+import type { CritiqueChain, CritiqueRound, CritiqueSettings } from '../../core/tasks/critiqueTypes';
 import type { ChainView, RoundView } from '../../webview/critique/protocol';
-import { configSection } from '../config';
 import type { Ctx } from '../ctx';
 import { insertRowsAfter } from '../generate/rowInsertion';
 import { applyRowEdit, readRow, type RowRead } from '../rows/rowEditor';
 import { CritiqueChainPanel } from './critiqueChainPanel';
 import type { CritiqueReviews, ReviewDecision } from './critiqueReview';
-import { readCritiqueSettings, type CritiqueEditorSettings, type CritiqueSettingKey } from './critiqueSettings';
+import { critiqueSettingsFor, fewShotExamples } from './critiqueConfiguration';
 import { critiqueTarget, selectionSpan, type CritiqueTarget } from './critiqueTarget';
 import { chooseConstitution, type ChosenConstitution } from './constitutionChoice';
 import { rewriteRow } from './rowRewrite';
@@ -281,23 +279,4 @@ export function summarise(reports: readonly RowCritiqueReport[], cancelled: bool
   });
   if (cancelled && !reports.some((report) => report.error === 'cancelled')) parts.push('cancelled');
   return parts.length > 0 ? parts.join('; ') : 'nothing was critiqued';
-}
-
-/** The critique settings for a dataset, read when a run starts; ignored values are logged and shown. */
-function critiqueSettingsFor(ctx: Ctx, dataset: vscode.Uri): CritiqueEditorSettings {
-  const section = vscode.workspace.getConfiguration(configSection, dataset);
-  const { settings, problems } = readCritiqueSettings((key: CritiqueSettingKey) => section.get<unknown>(key));
-  for (const problem of problems) {
-    ctx.logger.warn(problem);
-    void vscode.window.showWarningMessage(`Distillery: ${problem}`);
-  }
-  return settings;
-}
-
-/** The few-shot examples of `distillery.critique.fewShotFile`, relative to the dataset's workspace folder. */
-async function fewShotExamples(dataset: vscode.Uri, file: string | undefined): Promise<CritiqueExample[]> {
-  if (file === undefined) return [];
-  const folder = vscode.workspace.getWorkspaceFolder(dataset) ?? vscode.workspace.workspaceFolders?.[0];
-  const absolute = path.isAbsolute(file) ? file : folder ? path.join(folder.uri.fsPath, file) : path.resolve(path.dirname(dataset.fsPath), file);
-  return readFewShotExamples(absolute, file);
 }

@@ -1,18 +1,24 @@
 /**
  * Batches running in this workspace, remembered in workspaceState so that a batch cut short by
  * a window reload (or a crash of the extension host) can be offered for resuming at the next
- * activation. A batch that ends, fails or is cancelled on purpose is forgotten.
+ * activation. A batch that ends, fails or is cancelled on purpose is forgotten. One memory holds
+ * every kind of file batch (Generate, Critique & Revise…): an output is written by one batch at a time.
  */
 import type * as vscode from 'vscode';
 
+/** The key predates kinds: entries written without one are Generate's. */
 const STATE_KEY = 'distillery.generate.runningBatches';
 
 export interface RememberedBatch {
+  /** Which kind of batch (its FileBatchKind's id), to resume it with the right command. */
+  readonly kind: string;
   /** File system paths. */
   readonly input: string;
   readonly output: string;
   /** ISO time the batch started. */
   readonly startedAt: string;
+  /** What else the kind needs to resume the same batch (Critique & Revise: pairs or rows, the constitution). */
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 export class BatchMemory {
@@ -45,17 +51,31 @@ export class BatchMemory {
     return this.ownRuns.has(output);
   }
 
-  /** Batches that were running when an earlier window went away. */
-  interrupted(): RememberedBatch[] {
-    return this.all().filter((b) => !this.ownRuns.has(b.output));
+  /** Batches of `kind` that were running when an earlier window went away. */
+  interrupted(kind: string): RememberedBatch[] {
+    return this.all().filter((b) => b.kind === kind && !this.ownRuns.has(b.output));
   }
 
   private all(): RememberedBatch[] {
     const value = this.state.get<unknown>(STATE_KEY);
     if (!Array.isArray(value)) return [];
-    return value.filter(
-      (item): item is RememberedBatch =>
-        typeof item === 'object' && item !== null && typeof (item as RememberedBatch).input === 'string' && typeof (item as RememberedBatch).output === 'string',
-    );
+    const batches: RememberedBatch[] = [];
+    for (const item of value as unknown[]) {
+      if (typeof item !== 'object' || item === null) continue;
+      const { kind, input, output, startedAt, details } = item as Record<string, unknown>;
+      if (typeof input !== 'string' || typeof output !== 'string') continue;
+      batches.push({
+        kind: typeof kind === 'string' ? kind : 'generate',
+        input,
+        output,
+        startedAt: typeof startedAt === 'string' ? startedAt : '',
+        ...(isStringRecord(details) ? { details } : {}),
+      });
+    }
+    return batches;
   }
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
 }
