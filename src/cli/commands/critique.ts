@@ -14,7 +14,7 @@ import { ExitCode } from '../exitCodes';
 import type { CliIo } from '../io';
 import {
   BatchProgressDisplay, exitCodeOf, optionalInteger, optionalNumber, parseLineSelection, reportBatch, requiredString,
-} from './generate';
+} from '../batchCommand';
 
 type Values = CommandInput['values'];
 

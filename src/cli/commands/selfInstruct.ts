@@ -6,7 +6,7 @@ import { runSelfInstruct, type SelfInstructBatchSummary } from '../../core/pipel
 import type { CliCommand } from '../command';
 import { buildCliEngine, engineOptionHelp, engineOptions, formatProfileDescriptions, type CliEngineExtras } from '../engineOptions';
 import { ExitCode } from '../exitCodes';
-import { BatchProgressDisplay, exitCodeOf, optionalInteger, optionalNumber, reportBatch, requiredString } from './generate';
+import { BatchProgressDisplay, exitCodeOf, optionalInteger, optionalNumber, reportBatch, requiredString } from '../batchCommand';
 
 /**
  * `distillery self-instruct SEEDS -o OUTPUT --count K`: new prompt rows in the Self-Instruct manner,
