@@ -143,6 +143,11 @@ describe('generate in the browser', function () {
       await workbench.shot('batch-running');
       await page.reload({ waitUntil: 'domcontentloaded' });
       await page.locator('.monaco-workbench').waitFor({ timeout: WAIT.workbench });
+      // code-server has been seen to start the reloaded window's extension host without the user
+      // settings this test wrote to disk behind the workbench's back, and not deliver them for 30 s; a
+      // person's settings are saved through the workbench. Writing the file again makes its
+      // watcher deliver them, as it did before the reload.
+      updateUserSettings((settings) => Object.assign(settings, SETTINGS, { 'distillery.endpoint.baseUrl': server.baseURL }));
       const beforeResume = outputLines();
       assert.ok(beforeResume < batchPrompts.length, `the reload cut the batch short (${beforeResume} rows)`);
 
