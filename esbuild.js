@@ -69,6 +69,7 @@ const bundles = [
       'webview-statistics': 'src/webview/statistics/main.ts',
       'webview-preview': 'src/webview/preview/main.ts',
       'webview-critique': 'src/webview/critique/main.ts',
+      'webview-verdict': 'src/webview/verdict/main.ts',
     },
     outdir: 'dist',
     platform: 'browser',

@@ -4,6 +4,7 @@ import { constitutionCommands } from './constitution/constitutionCommands';
 import type { Ctx } from './ctx';
 import { critiqueCommands } from './critique/critiqueCommands';
 import { generateCommands } from './generate/generateCommands';
+import { judgeCommands } from './judging/judgeCommands';
 import { modelCommands } from './models/modelCommands';
 import { ModelSetupError } from './models/modelService';
 import { previewCommands } from './preview/previewCommands';
@@ -23,6 +24,7 @@ export const commandTable: CommandTable = {
   ...modelCommands,
   ...generateCommands,
   ...critiqueCommands,
+  ...judgeCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

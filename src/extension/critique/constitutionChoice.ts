@@ -4,7 +4,8 @@ import { parseConstitution, type ConstitutionDocument } from '../../core/constit
 import type { Ctx } from '../ctx';
 
 /** workspaceState key of the constitution Critique & Revise used last. */
-const LAST_CONSTITUTION_KEY = 'distillery.critique.lastConstitution';
+/** The workspaceState key of the constitution used last (Critique & Revise writes it; Judge reads it too). */
+export const LAST_CONSTITUTION_KEY = 'distillery.critique.lastConstitution';
 const CONSTITUTION_GLOB = '**/*.constitution.md';
 
 export interface ChosenConstitution {

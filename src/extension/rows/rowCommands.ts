@@ -3,6 +3,7 @@ import type { CommandTable, CommandFactory } from '../commandTable';
 import type { Ctx } from '../ctx';
 import { critiqueRowCommand } from '../critique/critiqueCommands';
 import { generateRowCommand } from '../generate/generateCommands';
+import { judgeRowCommand } from '../judging/judgeCommands';
 import { ROW_ACTION_COMMANDS, ROW_ACTION_TITLES, type RowAction } from './rowActions';
 
 /** The row preview's command (registered by the preview feature): it takes (uri, 1-based line). */
@@ -31,9 +32,9 @@ async function showPreview(ctx: Ctx, uri: vscode.Uri, line: number, state: { war
 }
 
 /**
- * A row action. Preview opens the row preview. Judge and Score are not built yet: each opens the
- * preview of its row and says, once per session, that the action itself arrives in a later
- * version. (Generate and Critique & Revise act: see generate/ and critique/.)
+ * A row action. Preview opens the row preview. Score is not built yet: it opens the preview of
+ * its row and says, once per session, that the action itself arrives in a later version.
+ * (Generate, Critique & Revise and Judge act: see generate/, critique/ and judging/.)
  */
 function rowAction(action: RowAction): CommandFactory {
   return (ctx) => {
@@ -69,6 +70,6 @@ export const rowCommands: CommandTable = {
   [ROW_ACTION_COMMANDS.preview]: rowAction('preview'),
   [ROW_ACTION_COMMANDS.generate]: generateRowCommand,
   [ROW_ACTION_COMMANDS.critique]: critiqueRowCommand,
-  [ROW_ACTION_COMMANDS.judge]: rowAction('judge'),
+  [ROW_ACTION_COMMANDS.judge]: judgeRowCommand,
   [ROW_ACTION_COMMANDS.score]: rowAction('score'),
 };

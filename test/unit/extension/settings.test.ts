@@ -6,8 +6,9 @@ describe('settings', () => {
   const contributed = packageJson.contributes.configuration.properties as Record<string, { default: unknown; description?: string; markdownDescription?: string }>;
 
   it('declares every setting the reader knows in package.json, with the same default and a description', () => {
-    // distillery.generate.* and distillery.critique.* have their own readers (generate/, critique/) and tests.
-    const declared = Object.keys(contributed).filter((key) => !key.startsWith('distillery.generate.') && !key.startsWith('distillery.critique.')).sort();
+    // distillery.generate.*, .critique.* and .judge.* have their own readers (generate/, critique/, judging/) and tests.
+    const ownReaders = ['distillery.generate.', 'distillery.critique.', 'distillery.judge.'];
+    const declared = Object.keys(contributed).filter((key) => !ownReaders.some((prefix) => key.startsWith(prefix))).sort();
     assert.deepEqual(declared, Object.keys(settingDefaults).map((key) => `distillery.${key}`).sort());
     for (const [key, value] of Object.entries(settingDefaults)) {
       const property = contributed[`distillery.${key}`];
