@@ -166,10 +166,14 @@ export async function dedupeFile(input: string, output: string | undefined, opti
   }
 
   if (output !== undefined) {
-    const kept: Record<string, unknown>[] = [];
-    let index = 0;
-    for await (const row of curationRows(input, shown, options.signal)) if (removed[index++] === 0) kept.push(row.value);
-    await writeFileAtomic(output, serialiseRows(output, kept));
+    if ((await curationFormat(input)) === 'jsonl' && !output.toLowerCase().endsWith('.json')) {
+      await writeFileAtomic(output, await keptJsonlBytes(input, removed, options.signal));
+    } else {
+      const kept: Record<string, unknown>[] = [];
+      let index = 0;
+      for await (const row of curationRows(input, shown, options.signal)) if (removed[index++] === 0) kept.push(row.value);
+      await writeFileAtomic(output, serialiseRows(output, kept));
+    }
   }
   const removedCount = exactDuplicates + nearDuplicates;
   return {
@@ -183,4 +187,22 @@ export async function dedupeFile(input: string, output: string | undefined, opti
     nearDuplicates,
     clusters,
   };
+}
+
+/**
+ * The kept rows of a JSONL file exactly as they are in it (key order, spacing, line endings, a
+ * BOM at the start), so that a deduplicated copy differs from its input only by the rows removed.
+ * `removed` is indexed by object row, in file order, as `curationRows` yields them.
+ */
+async function keptJsonlBytes(input: string, removed: Uint8Array, signal: AbortSignal | undefined): Promise<Buffer> {
+  const bytes = await readFile(input);
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(0, 3) : Buffer.alloc(0);
+  const parts: Buffer[] = [bom];
+  let index = 0;
+  for await (const row of streamJsonlRows(input, signal ? { signal } : {})) {
+    if (row.kind !== 'object') continue;
+    if (removed[index++] !== 0) continue;
+    parts.push(bytes.subarray(row.start, row.end), Buffer.from(row.terminator === '' ? '\n' : row.terminator));
+  }
+  return Buffer.concat(parts);
 }

@@ -24,6 +24,20 @@ describe('dedupeFile', () => {
   const input = path.join(dir, 'in.jsonl');
   writeFileSync(input, `${rows.map((row) => JSON.stringify(row)).join('\n')}\n\n`);
 
+  it('copies the kept JSONL rows byte for byte: BOM, key order, spacing and line endings', async () => {
+    const lines = [
+      '{ "prompt" : "Name a river.",  "completion":"The Nile." }',
+      '{"completion":"The Nile.","prompt":"Name a river."}',
+      '{"prompt":"Name a bird.", "completion": "An owl.",\t"extra": [1,2]}',
+    ];
+    const file = path.join(dir, 'spaced.jsonl');
+    writeFileSync(file, `\uFEFF${lines[0]}\r\n${lines[1]}\r\n${lines[2]}`);
+    const output = path.join(dir, 'spaced.out.jsonl');
+    const report = await dedupeFile(file, output, { field: 'row' });
+    assert.equal(report.exactDuplicates, 1, 'the second row is the first with its keys in another order');
+    assert.equal(readFileSync(output, 'utf8'), `\uFEFF${lines[0]}\r\n${lines[2]}\n`);
+  });
+
   it('removes exact then near duplicates of the prompt, keeping the first row of each cluster', async () => {
     const output = path.join(dir, 'out.jsonl');
     const report = await dedupeFile(input, output);
