@@ -70,6 +70,7 @@ const bundles = [
       'webview-preview': 'src/webview/preview/main.ts',
       'webview-critique': 'src/webview/critique/main.ts',
       'webview-verdict': 'src/webview/verdict/main.ts',
+      'webview-judgeReport': 'src/webview/judgeReport/main.ts',
     },
     outdir: 'dist',
     platform: 'browser',

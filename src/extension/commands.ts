@@ -2,9 +2,11 @@ import * as vscode from 'vscode';
 import type { CommandTable } from './commandTable';
 import { constitutionCommands } from './constitution/constitutionCommands';
 import type { Ctx } from './ctx';
+import { curationCommands } from './curation/curationCommands';
 import { critiqueCommands } from './critique/critiqueCommands';
 import { generateCommands } from './generate/generateCommands';
 import { judgeCommands } from './judging/judgeCommands';
+import { judgeReportCommands } from './judging/judgeReportCommands';
 import { modelCommands } from './models/modelCommands';
 import { ModelSetupError } from './models/modelService';
 import { previewCommands } from './preview/previewCommands';
@@ -25,6 +27,8 @@ export const commandTable: CommandTable = {
   ...generateCommands,
   ...critiqueCommands,
   ...judgeCommands,
+  ...curationCommands,
+  ...judgeReportCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

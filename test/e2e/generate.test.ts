@@ -38,12 +38,15 @@ describe('generate in the browser', function () {
     workbench = await Workbench.open('generate');
   });
 
+  const workspaceSettings = () => path.join(E2E.workspace, '.vscode', 'settings.json');
+
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && workbench) await workbench.shot(`FAILED-${this.currentTest.title}`);
   });
 
   after(async () => {
     await workbench?.close();
+    fs.rmSync(workspaceSettings(), { force: true });
     fs.rmSync(dataset(), { force: true });
     fs.rmSync(path.join(E2E.workspace, BATCH_FILE), { force: true });
     updateUserSettings((settings) => {
@@ -141,13 +144,14 @@ describe('generate in the browser', function () {
         await page.waitForTimeout(100);
       }
       await workbench.shot('batch-running');
+      // code-server has been seen to start the reloaded window's extension host without the user
+      // settings this test wrote behind the workbench's back (and to deliver no later change of that
+      // file), where a person's settings are saved through the workbench. The workspace settings
+      // file is read by the reloaded window, so the endpoint is named there too before the reload.
+      fs.mkdirSync(path.dirname(workspaceSettings()), { recursive: true });
+      fs.writeFileSync(workspaceSettings(), JSON.stringify({ ...SETTINGS, 'distillery.endpoint.baseUrl': server.baseURL }, null, 2));
       await page.reload({ waitUntil: 'domcontentloaded' });
       await page.locator('.monaco-workbench').waitFor({ timeout: WAIT.workbench });
-      // code-server has been seen to start the reloaded window's extension host without the user
-      // settings this test wrote to disk behind the workbench's back, and not deliver them for 30 s; a
-      // person's settings are saved through the workbench. Writing the file again makes its
-      // watcher deliver them, as it did before the reload.
-      updateUserSettings((settings) => Object.assign(settings, SETTINGS, { 'distillery.endpoint.baseUrl': server.baseURL }));
       const beforeResume = outputLines();
       assert.ok(beforeResume < batchPrompts.length, `the reload cut the batch short (${beforeResume} rows)`);
 

@@ -60,10 +60,13 @@ export class EditorModelService extends Disposable implements ModelService {
     this.approval = new OriginApproval(extension.globalState, (origin, source) => this.prompts.approveOrigin(origin, source));
     this.cacheRoot = vscode.Uri.joinPath(extension.storageUri ?? extension.globalStorageUri, 'response-cache').fsPath;
     this.resolved = this.resolve();
+    this.logModelSettings();
     this._register(config.onDidChange(() => {
       const next = this.resolve();
-      if (modelSettingsKey(next) !== modelSettingsKey(this.resolved) || this.cacheDirectory !== this.engineCacheDirectory) this.engine = undefined;
+      const modelsChanged = modelSettingsKey(next) !== modelSettingsKey(this.resolved);
+      if (modelsChanged || this.cacheDirectory !== this.engineCacheDirectory) this.engine = undefined;
       this.resolved = next;
+      if (modelsChanged) this.logModelSettings();
       this.reportProblems();
     }));
     // Another window may set or clear a key: the next engine reads it afresh.
@@ -195,6 +198,13 @@ export class EditorModelService extends Disposable implements ModelService {
       ? this.config.sourceOf('endpoint.baseUrl')
       : this.config.sourceOf('profiles', name);
     return `profile "${name}" from ${source}`;
+  }
+
+  /** Which profiles play which part, for the log: what a "No teacher model" is to be read against. */
+  private logModelSettings(): void {
+    const { profiles, roles } = this.resolved;
+    const names = [...profiles.keys()];
+    this.logger.info(`model settings: ${names.length > 0 ? `profiles ${names.join(', ')}` : 'no profiles'}; teachers ${roles.teachers.join(', ') || '(none)'}, critic ${roles.critic ?? '(none)'}, judges ${roles.judges.join(', ') || '(none)'}`);
   }
 
   private resolve(): ModelSettings {

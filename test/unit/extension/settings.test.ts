@@ -6,8 +6,8 @@ describe('settings', () => {
   const contributed = packageJson.contributes.configuration.properties as Record<string, { default: unknown; description?: string; markdownDescription?: string }>;
 
   it('declares every setting the reader knows in package.json, with the same default and a description', () => {
-    // distillery.generate.*, .critique.* and .judge.* have their own readers (generate/, critique/, judging/) and tests.
-    const ownReaders = ['distillery.generate.', 'distillery.critique.', 'distillery.judge.'];
+    // distillery.generate.*, .critique.*, .judge.* and .duplicates.* are read by their features (generate/, critique/, judging/, curation/).
+    const ownReaders = ['distillery.generate.', 'distillery.critique.', 'distillery.judge.', 'distillery.duplicates.'];
     const declared = Object.keys(contributed).filter((key) => !ownReaders.some((prefix) => key.startsWith(prefix))).sort();
     assert.deepEqual(declared, Object.keys(settingDefaults).map((key) => `distillery.${key}`).sort());
     for (const [key, value] of Object.entries(settingDefaults)) {

@@ -1,0 +1,161 @@
+import * as path from 'node:path';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import * as vscode from 'vscode';
+import { readJudgedRow, type JsonPath, type JudgedRow } from '../../core/judging/judgedRows';
+import { judgeReport, type JudgeReport } from '../../core/judging/report';
+import { lengthBuckets } from '../../webview/judgeReport/lengthBuckets';
+import type { HostMessage, JudgedRowProblem, JudgeReportView, WebviewMessage } from '../../webview/judgeReport/protocol';
+import type { Ctx } from '../ctx';
+import type { DatasetSnapshot } from '../datasetModel';
+import { Disposable } from '../lifecycle';
+import { webviewHtml, webviewOptions } from '../webviewHtml';
+
+const viewType = 'distillery.judgeReport';
+const refreshDelayMs = 300;
+/** Problems listed in the panel; the rest are counted. */
+const MAX_PROBLEMS = 20;
+
+/** The judge report of one judged dataset, beside the editor; one panel, re-pointed at each request. */
+export class JudgeReportPanel extends Disposable {
+  private static current: JudgeReportPanel | undefined;
+  private ready = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the webview shows (or will, once it is ready). */
+  private message: HostMessage | undefined;
+
+  /** Opens (or re-points) the panel and resolves with the report it shows. */
+  static async show(ctx: Ctx, document: vscode.TextDocument): Promise<JudgeReport | undefined> {
+    let panel = JudgeReportPanel.current;
+    if (panel) {
+      panel.retarget(document);
+    } else {
+      const webviewPanel = vscode.window.createWebviewPanel(viewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
+      panel = ctx.register(new JudgeReportPanel(ctx, webviewPanel, document));
+      JudgeReportPanel.current = panel;
+    }
+    return panel.refresh(true)?.report;
+  }
+
+  private constructor(
+    private readonly ctx: Ctx,
+    private readonly panel: vscode.WebviewPanel,
+    private document: vscode.TextDocument,
+  ) {
+    super();
+    this._register(panel);
+    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Judge report', 'webview-judgeReport', ['statistics.css', 'judgeReport.css']);
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.onMessage(message)));
+    this._register(
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document === this.document) this.scheduleRefresh();
+      }),
+    );
+  }
+
+  private retarget(document: vscode.TextDocument): void {
+    this.document = document;
+    this.panel.title = title(document);
+    this.panel.reveal(undefined, true);
+  }
+
+  private onMessage(message: WebviewMessage): void {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post();
+        break;
+      case 'refresh':
+        this.refresh(false);
+        break;
+      case 'revealLine':
+        void this.revealLine(message.line, message.column);
+        break;
+    }
+  }
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => this.refresh(false), refreshDelayMs);
+  }
+
+  /** Reads the document's judged rows and shows their report. `rethrow`: the command reports its own failures. */
+  private refresh(rethrow: boolean): JudgeReportView | undefined {
+    const fileName = path.basename(this.document.fileName);
+    try {
+      const view = judgeReportView(this.ctx.datasets.snapshot(this.document), fileName);
+      this.setMessage({ type: 'report', view });
+      return view;
+    } catch (error) {
+      this.ctx.logger.error(error instanceof Error ? error : String(error));
+      this.setMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      if (rethrow) throw error;
+      return undefined;
+    }
+  }
+
+  private setMessage(message: HostMessage): void {
+    this.message = message;
+    this.post();
+  }
+
+  private post(): void {
+    if (!this.ready || !this.message || this.isDisposed) return;
+    void this.panel.webview.postMessage(this.message);
+  }
+
+  private async revealLine(line: number, column: number): Promise<void> {
+    const position = new vscode.Position(Math.max(line - 1, 0), Math.max(column - 1, 0));
+    await vscode.window.showTextDocument(this.document, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
+  }
+
+  override dispose(): void {
+    clearTimeout(this.refreshTimer);
+    if (JudgeReportPanel.current === this) JudgeReportPanel.current = undefined;
+    super.dispose();
+  }
+}
+
+/**
+ * The report over the judged rows of one document version (unsaved edits included). Rows without a
+ * judgement are counted; lines that are not JSON or carry a malformed judgement are skipped and listed.
+ */
+export function judgeReportView(snapshot: DatasetSnapshot, fileName: string): JudgeReportView {
+  const rows: JudgedRow[] = [];
+  const problems: JudgedRowProblem[] = [];
+  let problemCount = 0;
+  let unjudged = 0;
+  const problem = (found: JudgedRowProblem) => {
+    problemCount++;
+    if (problems.length < MAX_PROBLEMS) problems.push(found);
+  };
+  for (let line = 1; line <= snapshot.lineCount; line++) {
+    const row = snapshot.row(line);
+    if (!row || row.kind === 'blank') continue;
+    if (row.kind === 'invalid') {
+      problem({ line, column: row.problem.column, message: row.problem.message });
+      continue;
+    }
+    const reading = readJudgedRow(row.value);
+    if (reading.kind === 'unjudged') unjudged++;
+    else if (reading.kind === 'judged') rows.push(reading.row);
+    else problem({ line, column: columnOf(snapshot.rowText(row), reading.path), message: `${reading.path.join('.')}: ${reading.message}` });
+  }
+  if (rows.length === 0) throw new Error(`${fileName}: no row has a "distillery.judgement" (judge the file first with Distillery: Judge).`);
+  return { fileName, unjudged, problems, problemCount, report: judgeReport(rows), lengthBuckets: lengthBuckets(rows.map((r) => r.judgement)) };
+}
+
+/** 1-based column of the value at `at` in a row's text (of its nearest enclosing value that exists). */
+function columnOf(text: string, at: JsonPath): number {
+  const tree = parseTree(text);
+  if (!tree) return 1;
+  for (let depth = at.length; depth >= 0; depth--) {
+    const node = findNodeAtLocation(tree, [...at.slice(0, depth)]);
+    if (node) return node.offset + 1;
+  }
+  return 1;
+}
+
+function title(document: vscode.TextDocument): string {
+  return `Judge Report: ${path.basename(document.fileName)}`;
+}

@@ -1,0 +1,38 @@
+// The message protocol between the judge report panel and its webview. Both sides import these
+// types, so a message one side sends and the other does not expect fails to type-check.
+import type { JudgeReport } from '../../core/judging/report';
+import type { LengthBucket } from './lengthBuckets';
+
+export type { JudgeReport } from '../../core/judging/report';
+
+/** A row whose judgement cannot be read: skipped, and listed in the panel. */
+export interface JudgedRowProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface JudgeReportView {
+  readonly fileName: string;
+  /** Rows without a `distillery.judgement`: counted and skipped. */
+  readonly unjudged: number;
+  /** Lines that are not JSON or whose judgement is malformed (the first few). */
+  readonly problems: readonly JudgedRowProblem[];
+  readonly problemCount: number;
+  readonly report: JudgeReport;
+  /** Verdicts by difference in length (A − B), for the "verdict vs length" chart. */
+  readonly lengthBuckets: readonly LengthBucket[];
+}
+
+/** Extension → webview. */
+export type HostMessage =
+  | { readonly type: 'report'; readonly view: JudgeReportView }
+  | { readonly type: 'error'; readonly message: string };
+
+/** Webview → extension. `ready` is sent once the script has loaded (the handshake). */
+export type WebviewMessage = { readonly type: 'ready' } | { readonly type: 'refresh' } | { readonly type: 'revealLine'; readonly line: number; readonly column: number };
+
+/** What the webview keeps across reloads with setState/getState. */
+export interface WebviewState {
+  readonly view?: JudgeReportView;
+}
