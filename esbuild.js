@@ -29,7 +29,8 @@ const bundles = [
   {
     // The extension host loads this; `vscode` is provided by the host.
     ...common,
-    entryPoints: { extension: 'src/extension/main.ts' },
+    // mixReportWorker: the mix report's worker thread (core only), started by the extension.
+    entryPoints: { extension: 'src/extension/main.ts', mixReportWorker: 'src/extension/curation/mixReportWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -71,6 +72,7 @@ const bundles = [
       'webview-critique': 'src/webview/critique/main.ts',
       'webview-verdict': 'src/webview/verdict/main.ts',
       'webview-judgeReport': 'src/webview/judgeReport/main.ts',
+      'webview-mixReport': 'src/webview/mixReport/main.ts',
     },
     outdir: 'dist',
     platform: 'browser',

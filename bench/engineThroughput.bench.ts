@@ -11,12 +11,18 @@
  * not share one event loop and one core. In one process the server's own work (about 150 µs of
  * CPU a request) is charged to the client: at 20,000 × 512 the two together need more than a
  * whole core, whatever the client does. `BENCH_SERVER=inprocess` runs it in this process, to
- * compare; `BENCH_RUNS` sets the runs per way (3 by default); `BENCH_WORKLOADS=small` runs only
- * the first workload.
+ * compare; `BENCH_RUNS` sets the runs per way (3 by default); `BENCH_WORKLOADS=small` or `large`
+ * runs only that workload; `BENCH_WAYS=engine,bare undici` runs only those ways.
  *
  * Each line also gives the client's CPU time per request and the share of one core that this
  * costs at the ideal rate (N / ideal). That share does not depend on how loaded the machine is.
  * Above about 100%, one Node process cannot reach the ideal however the calls are scheduled.
+ *
+ * Under each way, one line per run says where the machine's CPU went while it ran, in cores (CPU
+ * time over wall time): this process, the test server's process (asked over IPC), and every
+ * other process (the machine's busy time, from os.cpus(), less those two). The wall-time ratios
+ * are only worth comparing with the targets when "other processes" is near zero: on a shared
+ * machine a run that other processes starve of CPU is slow whatever the engine does.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -51,20 +57,22 @@ const REQUEST_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, max_toke
 const SERVE_FLAG = '--serve-test-server';
 
 type Way = 'engine' | 'bare openai' | 'bare undici';
-const WAYS: readonly Way[] = ['engine', 'bare openai', 'bare undici'];
+const ALL_WAYS: readonly Way[] = ['engine', 'bare openai', 'bare undici'];
 
 /** A test server somewhere: here, or in a child process. */
 interface ServerHandle {
   readonly baseURL: string;
   /** Forgets recorded requests, so that memory does not grow across runs. */
   reset(): Promise<void>;
+  /** The server process's CPU time so far in µs (user + system); undefined when it shares this process. */
+  cpuMicros(): Promise<number | undefined>;
   close(): Promise<void>;
 }
 
 // ---- the server, in a child process or here ------------------------------------------------
 
-type ChildMessage = { kind: 'listening'; baseURL: string } | { kind: 'done'; id: number };
-type ParentMessage = { kind: 'reset' | 'close'; id: number };
+type ChildMessage = { kind: 'listening'; baseURL: string } | { kind: 'done'; id: number; cpuMicros?: number };
+type ParentMessage = { kind: 'reset' | 'cpu' | 'close'; id: number };
 
 /** The child's side: start a server at the given latency and answer the parent's requests. */
 async function serveInChild(latencyMs: number): Promise<void> {
@@ -76,6 +84,9 @@ async function serveInChild(latencyMs: number): Promise<void> {
     if (message.kind === 'reset') {
       server.reset();
       send({ kind: 'done', id: message.id });
+    } else if (message.kind === 'cpu') {
+      const cpu = process.cpuUsage();
+      send({ kind: 'done', id: message.id, cpuMicros: cpu.user + cpu.system });
     } else {
       void server.close().then(() => {
         send({ kind: 'done', id: message.id });
@@ -96,27 +107,30 @@ async function startChildServer(latencyMs: number): Promise<ServerHandle> {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
-  const waiting = new Map<number, () => void>();
+  const waiting = new Map<number, (message: ChildMessage & { kind: 'done' }) => void>();
   const baseURL = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`the test server process exited early (code ${code})`)));
     child.on('message', (message: ChildMessage) => {
       if (message.kind === 'listening') resolve(message.baseURL);
-      else waiting.get(message.id)?.();
+      else waiting.get(message.id)?.(message);
     });
   });
-  const ask = (kind: ParentMessage['kind']): Promise<void> =>
+  const ask = (kind: ParentMessage['kind']): Promise<ChildMessage & { kind: 'done' }> =>
     new Promise((resolve) => {
       const id = nextId++;
-      waiting.set(id, () => {
+      waiting.set(id, (message) => {
         waiting.delete(id);
-        resolve();
+        resolve(message);
       });
       child.send({ kind, id } satisfies ParentMessage);
     });
   return {
     baseURL,
-    reset: () => ask('reset'),
+    reset: async () => {
+      await ask('reset');
+    },
+    cpuMicros: async () => (await ask('cpu')).cpuMicros,
     close: async () => {
       child.removeAllListeners('exit');
       await ask('close');
@@ -132,6 +146,7 @@ async function startLocalServer(latencyMs: number): Promise<ServerHandle> {
       server.reset();
       return Promise.resolve();
     },
+    cpuMicros: () => Promise.resolve(undefined),
     close: () => server.close(),
   };
 }
@@ -204,6 +219,30 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/** `BENCH_WAYS=engine,bare undici` runs only those ways (all three by default). */
+function waysFromEnv(): readonly Way[] {
+  const raw = process.env.BENCH_WAYS;
+  if (raw === undefined || raw === '') return ALL_WAYS;
+  const ways = raw.split(',').map((name) => name.trim());
+  for (const way of ways) if (!ALL_WAYS.includes(way as Way)) throw new Error(`BENCH_WAYS: unknown way ${JSON.stringify(way)} (known: ${ALL_WAYS.join(', ')})`);
+  return ways as Way[];
+}
+
+/** CPU time of the whole machine so far, every process, in µs (busy time summed over its CPUs). */
+function machineBusyMicros(): number {
+  let busyMs = 0;
+  for (const cpu of os.cpus()) busyMs += cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq;
+  return busyMs * 1000;
+}
+
+/** Where the CPU went during one run, in µs: this process, the server's process, everything else on the machine. */
+interface CpuAccount {
+  readonly client: number;
+  /** Undefined when the server runs in this process (then it is part of `client`). */
+  readonly server: number | undefined;
+  readonly others: number;
+}
+
 function positiveIntegerFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -216,7 +255,8 @@ export async function run(): Promise<BenchResult> {
   const runs = positiveIntegerFromEnv('BENCH_RUNS', 3);
   const serverMode = process.env.BENCH_SERVER ?? 'child';
   if (serverMode !== 'child' && serverMode !== 'inprocess') throw new Error(`BENCH_SERVER must be child or inprocess, got ${JSON.stringify(serverMode)}`);
-  const workloads = process.env.BENCH_WORKLOADS === 'small' ? WORKLOADS.slice(0, 1) : WORKLOADS;
+  const workloads = process.env.BENCH_WORKLOADS === 'small' ? WORKLOADS.slice(0, 1) : process.env.BENCH_WORKLOADS === 'large' ? WORKLOADS.slice(1) : WORKLOADS;
+  const ways = waysFromEnv();
   const details: string[] = [`test server: ${serverMode === 'child' ? 'in a child process' : 'in this process'}; ${runs} runs per way, interleaved; medians`];
   const metrics: Record<string, number> = {};
   const verdicts: string[] = [];
@@ -224,31 +264,39 @@ export async function run(): Promise<BenchResult> {
     const { requests, concurrency, latencyMs } = workload;
     const ideal = Math.ceil(requests / concurrency) * latencyMs;
     const server = serverMode === 'child' ? await startChildServer(latencyMs) : await startLocalServer(latencyMs);
-    const walls = new Map<Way, number[]>(WAYS.map((way) => [way, []]));
-    const cpuPerRequest = new Map<Way, number[]>(WAYS.map((way) => [way, []]));
+    const walls = new Map<Way, number[]>(ways.map((way) => [way, []]));
+    const accounts = new Map<Way, CpuAccount[]>(ways.map((way) => [way, []]));
     try {
       // Warm up every way once (JIT, the server's code paths), unmeasured.
-      for (const way of WAYS) await runOnce(way, server.baseURL, workload, Math.min(requests, concurrency * 4));
+      for (const way of ways) await runOnce(way, server.baseURL, workload, Math.min(requests, concurrency * 4));
       for (let i = 0; i < runs; i++) {
         // Rotate which way goes first, so that none always runs on a warmer or cooler machine.
-        for (let j = 0; j < WAYS.length; j++) {
-          const way = WAYS[(i + j) % WAYS.length] as Way;
+        for (let j = 0; j < ways.length; j++) {
+          const way = ways[(i + j) % ways.length] as Way;
           await server.reset();
-          const cpuBefore = process.cpuUsage();
+          const serverBefore = await server.cpuMicros();
+          const machineBefore = machineBusyMicros();
+          const clientBefore = process.cpuUsage();
           walls.get(way)?.push(await runOnce(way, server.baseURL, workload));
-          const cpu = process.cpuUsage(cpuBefore);
-          cpuPerRequest.get(way)?.push((cpu.user + cpu.system) / requests);
+          const clientCpu = process.cpuUsage(clientBefore);
+          const machine = machineBusyMicros() - machineBefore;
+          const serverAfter = await server.cpuMicros();
+          const client = clientCpu.user + clientCpu.system;
+          const serverCpu = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : undefined;
+          accounts.get(way)?.push({ client, server: serverCpu, others: Math.max(0, machine - client - (serverCpu ?? 0)) });
         }
       }
     } finally {
       await server.close();
     }
     const label = `N=${requests} C=${concurrency} L=${latencyMs}ms`;
-    details.push(`${label}: ideal ⌈N/C⌉·L = ${ideal} ms, so ${Math.round((requests / ideal) * 1000)} requests/s; load average ${os.loadavg()[0]?.toFixed(1)} on ${os.availableParallelism()} CPUs`);
-    for (const way of WAYS) {
+    const cpus = os.cpus().length;
+    details.push(`${label}: ideal ⌈N/C⌉·L = ${ideal} ms, so ${Math.round((requests / ideal) * 1000)} requests/s; load average ${os.loadavg()[0]?.toFixed(1)} on ${cpus} CPUs`);
+    for (const way of ways) {
       const samples = walls.get(way) ?? [];
       const ratio = median(samples) / ideal;
-      const cpu = median(cpuPerRequest.get(way) ?? []);
+      const runAccounts = accounts.get(way) ?? [];
+      const cpu = median(runAccounts.map((account) => account.client)) / requests;
       // The share of one core this way needs to keep up with the ideal rate (above 1: it cannot).
       const coreShare = (cpu * requests) / (ideal * 1000);
       const key = `${way.replace(' ', '_')}_${requests}x${concurrency}`;
@@ -259,6 +307,15 @@ export async function run(): Promise<BenchResult> {
           `${Math.round(cpu)} µs CPU/request${serverMode === 'child' ? '' : ' (server included)'}, ${(coreShare * 100).toFixed(0)}% of a core at the ideal rate` +
           (way === 'engine' ? `  target ≤ ${workload.target.toFixed(2)}` : ''),
       );
+      // Where the machine's CPU went during each run, in cores (CPU time / wall time): a run slower
+      // than the ideal while other processes took a core says more about the machine than the engine.
+      const cores = (micros: number | undefined, index: number): string => (micros === undefined ? '—' : (micros / ((samples[index] ?? 1) * 1000)).toFixed(2));
+      details.push(
+        `      CPU in cores (of ${cpus}) per run — this process / test server / other processes: ` +
+          runAccounts.map((account, index) => `${cores(account.client, index)} / ${cores(account.server, index)} / ${cores(account.others, index)}`).join('; ') +
+          (serverMode === 'child' ? `; server ${Math.round(median(runAccounts.map((account) => account.server ?? 0)) / requests)} µs/request` : ''),
+      );
+      metrics[`${key}_otherProcessesCores`] = median(runAccounts.map((account, index) => account.others / ((samples[index] ?? 1) * 1000)));
       if (way === 'engine') verdicts.push(`${label}: ${ratio.toFixed(3)}× (≤ ${workload.target.toFixed(2)} ${ratio <= workload.target ? 'met' : 'NOT met'})`);
     }
   }

@@ -19,6 +19,7 @@ import {
   installVsix,
   startCodeServer,
   startSimulator,
+  displayUrl,
   tailFile,
   writeUserSettings,
 } from './lib/index.mjs';
@@ -54,19 +55,6 @@ function portIsFree(port) {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-}
-
-/** An endpoint URL for display: never credentials, even if someone put them in the URL. */
-function displayUrl(url) {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    u.search = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return '(not a valid URL)';
-  }
 }
 
 async function main() {

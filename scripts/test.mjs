@@ -3,10 +3,10 @@
 // Installs what is missing first (npm packages; Debian packages and code-server for the
 // VS Code layers), runs each layer even when an earlier one failed, and exits non-zero
 // when any layer failed.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNodeModules } from './lib/npm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const layers = ['static', 'unit', 'integration', 'e2e'];
@@ -56,19 +56,6 @@ for (const { label, ok, seconds } of results) console.log(`${ok ? 'ok  ' : 'FAIL
 const failedSteps = results.filter((result) => !result.ok).length;
 console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.pending} skipped`);
 process.exit(failedSteps > 0 ? 1 : 0);
-
-/** npm ci when node_modules is missing or older than the lock file. */
-function ensureNodeModules() {
-  const marker = path.join(root, 'node_modules', '.package-lock.json');
-  const lock = path.join(root, 'package-lock.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log('Installing npm packages (npm ci)…');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
-    console.error('npm ci failed');
-    process.exit(1);
-  }
-}
 
 /** Runs a step, echoing its output as it comes and keeping it for the tally. */
 function run(command, args) {

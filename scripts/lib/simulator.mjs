@@ -46,3 +46,16 @@ export async function startSimulator({ script = SIMULATOR_SCRIPT, env = {}, args
   child.removeAllListeners('exit');
   return { baseURL, child, stop: () => stopProcessGroup(child) };
 }
+
+/** An endpoint URL for display: never credentials, even if someone put them in the URL. */
+export function displayUrl(url) {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(not a valid URL)';
+  }
+}

@@ -159,12 +159,12 @@ export function formatProfileDescriptions(descriptions: readonly ProfileDescript
   return descriptions.map((d) => `${d.profile} (${d.roles.join(', ')}): ${d.model} at ${d.baseURL}, key ${d.apiKey}`);
 }
 
-function describeKey(profile: ModelProfile, io: CliIo): string {
+export function describeKey(profile: ModelProfile, io: CliIo): string {
   if (profile.apiKeyRef === undefined) return 'none (the profile names no key variable)';
   return nonEmpty(io.env[profile.apiKeyRef]) !== undefined ? `set (from ${profile.apiKeyRef})` : `not set (${profile.apiKeyRef})`;
 }
 
-async function readProfiles(file: string, io: CliIo): Promise<ProfilesConfig> {
+export async function readProfiles(file: string, io: CliIo): Promise<ProfilesConfig> {
   let text: string;
   try {
     text = await readFile(path.resolve(io.cwd, file), 'utf8');
@@ -179,7 +179,7 @@ async function readProfiles(file: string, io: CliIo): Promise<ProfilesConfig> {
  * --model or OPENAI_MODEL, and the OpenAI preset's concurrency (a profile of one at a time would
  * make a batch crawl; a profiles file sets its own).
  */
-function environmentConfig(io: CliIo, modelOverride: string | undefined): ProfilesConfig {
+export function environmentConfig(io: CliIo, modelOverride: string | undefined): ProfilesConfig {
   const model = modelOverride ?? nonEmpty(io.env.OPENAI_MODEL);
   if (model === undefined) throw new InputError('no model: pass --model M, set OPENAI_MODEL, or give a profiles file with --profiles');
   const baseURL = nonEmpty(io.env.OPENAI_BASE_URL);

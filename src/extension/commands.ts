@@ -7,8 +7,10 @@ import { critiqueCommands } from './critique/critiqueCommands';
 import { generateCommands } from './generate/generateCommands';
 import { judgeCommands } from './judging/judgeCommands';
 import { judgeReportCommands } from './judging/judgeReportCommands';
+import { mixReportCommands } from './curation/mixReportCommands';
 import { modelCommands } from './models/modelCommands';
 import { ModelSetupError } from './models/modelService';
+import { pipelineCommands } from './pipeline/pipelineCommands';
 import { previewCommands } from './preview/previewCommands';
 import { rowCommands } from './rows/rowCommands';
 import { statisticsCommands } from './statistics/statisticsCommands';
@@ -29,6 +31,8 @@ export const commandTable: CommandTable = {
   ...judgeCommands,
   ...curationCommands,
   ...judgeReportCommands,
+  ...mixReportCommands,
+  ...pipelineCommands,
 };
 
 export function registerCommands(ctx: Ctx): void {

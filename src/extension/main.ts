@@ -3,9 +3,12 @@ import { registerCommands } from './commands';
 import { registerConstitutionEditor } from './constitution';
 import { Ctx } from './ctx';
 import { registerDatasetCodeLens } from './datasetCodeLens';
+import { registerMixReportSerializer } from './curation/mixReportCommands';
 import { registerDatasetDiagnostics } from './diagnostics';
+import { registerPanelSerializers } from './judging/panelSerializers';
 import { createTestApi, isTestRun, type DistilleryTestApi } from './models/testApi';
 import { UsageStatusBar } from './models/usageStatusBar';
+import { registerPipelineEditor } from './pipeline';
 import { registerRowPreviewSerializer } from './preview/rowPreviewSerializer';
 
 let ctx: Ctx | undefined;
@@ -22,7 +25,11 @@ export function activate(context: vscode.ExtensionContext): DistilleryTestApi | 
     onDidUpdate: diagnostics.onDidUpdate,
   });
   registerConstitutionEditor(ctx);
+  registerPipelineEditor(ctx);
+  // Panels left open come back after a window reload.
   registerRowPreviewSerializer(ctx);
+  registerPanelSerializers(ctx);
+  registerMixReportSerializer(ctx);
   const usage = ctx.register(new UsageStatusBar(ctx.models.ledger, 'distillery.showModelUsage'));
   ctx.models.reportProblems();
   ctx.logger.info(`Distillery ${String(context.extension.packageJSON.version)} activated`);

@@ -104,4 +104,96 @@ describe('judge a row in the browser', function () {
     await page.locator('.notifications-toasts', { hasText: 'line 2: A (chosen) is better' }).waitFor();
     await workbench.shot('verdict-next-row');
   });
+
+  it("lives in Distillery's own side bar, where Tab reaches its buttons and Alt+[ / Alt+] step between rows", async function () {
+    this.timeout(WAIT.workbench * 2);
+    const { page } = workbench;
+    // The activity bar has Distillery's icon, and its side bar holds the Verdict view.
+    const icon = page.locator('.activitybar .action-item a[aria-label^="Distillery"]');
+    await icon.waitFor();
+    await page.locator('.part.sidebar .composite.title', { hasText: /distillery/i }).waitFor();
+    // Its only view: the header of the view's pane is merged into the side bar's title.
+    await page.locator('.part.sidebar .pane-header[aria-label="Verdict Section"]').waitFor({ state: 'attached' });
+    assert.equal(await page.locator('.part.sidebar .pane-header').count(), 1, 'the Verdict view alone, not in the Explorer');
+
+    const panel = await workbench.webview('Verdict');
+    await panel.locator('#row-title', { hasText: 'judge-e2e.jsonl, line 2' }).waitFor();
+    // Focus the view's page, then walk its buttons with Tab as a keyboard user does.
+    await panel.locator('#row-title').click();
+    // The id of the element that has the focus inside the view's page ('' for none or its body).
+    type Node = { ownerDocument: { activeElement: { id: string } | null; hasFocus(): boolean } };
+    const focused = () => panel.locator('body').evaluate((body) => {
+      const document = (body as Node).ownerDocument;
+      return document.hasFocus() ? (document.activeElement?.id ?? '') : '(page not focused)';
+    });
+    const reached: string[] = [];
+    for (let i = 0; i < 10 && !reached.includes('override-tie'); i++) {
+      await page.keyboard.press('Tab');
+      reached.push(await focused());
+    }
+    for (const id of ['previous', 'next', 'judge', 'override-A', 'override-B', 'override-tie']) assert.ok(reached.includes(id), `Tab reaches #${id} (reached: ${reached.join(', ')})`);
+    await workbench.shot('verdict-keyboard-focus');
+
+    // With the view focused, Alt+[ steps to the previous row with a pair, Alt+] back. The view
+    // tells the editor it has the focus by a message, a moment after the click: a key pressed at
+    // once may arrive first, so the key is pressed again until the row changes (line 1 is the first
+    // row with a pair and line 2 the last, so an extra press cannot overshoot).
+    const stepWithKey = async (key: string, line: number) => {
+      await panel.locator('#row-title').click();
+      const title = panel.locator('#row-title', { hasText: `judge-e2e.jsonl, line ${line}` });
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press(key);
+        const moved = await title.waitFor({ timeout: 2_000 }).then(() => true, () => false);
+        if (moved) return;
+        assert.ok(attempt < 5, `${key} moves the view to line ${line}`);
+      }
+    };
+    await stepWithKey('Alt+BracketLeft', 1);
+    await stepWithKey('Alt+BracketRight', 2);
+  });
+
+  it("clicks Score on a row and reads both answers' rubric scores in the view; Cancel stops a second score and changes nothing", async function () {
+    this.timeout(WAIT.workbench * 2);
+    const { page } = workbench;
+    await page.locator(`.tabs-container .tab[data-resource-name="${FILE}"]`).click();
+    // The workspace's only constitution with a rubric (rules.constitution.md: "clarity") is used.
+    await workbench.codeLens('Score').first().click();
+    await page.locator('.notifications-toasts', { hasText: 'line 1: reward 5 (chosen), 1 (rejected) on clarity' }).waitFor({ timeout: WAIT.workbench });
+    const panel = await workbench.webview('Verdict');
+    await panel.locator('#row-title', { hasText: 'judge-e2e.jsonl, line 1' }).waitFor();
+    assert.equal(await panel.locator('#score-answer .rubric-score[data-rubric="clarity"]').getAttribute('data-score'), '5');
+    assert.equal(await panel.locator('#score-rejected .rubric-score[data-rubric="clarity"]').getAttribute('data-score'), '1');
+    assert.ok(((await panel.locator('#score-answer .reasoning').textContent()) ?? '').trim() !== '', 'the rationale is shown');
+    await workbench.shot('verdict-scores');
+
+    // The judge holds its grades of line 2: the view offers Cancel, which stops the score.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const rule = server.addRule({ match: { marker: 'two plus two' }, reply: async (_request, context) => (await held, context.judge()) });
+    try {
+      await page.locator(`.tabs-container .tab[data-resource-name="${FILE}"]`).click();
+      await workbench.codeLens('Score').nth(1).click();
+      await panel.locator('#status', { hasText: 'Scoring…' }).waitFor();
+      await panel.locator('#cancel').click();
+      await page.locator('.notifications-toasts', { hasText: 'line 2: scoring cancelled; nothing was changed' }).waitFor();
+      await panel.locator('#cancel').waitFor({ state: 'detached' });
+      assert.equal(await panel.locator('#scores').count(), 0, 'line 2 has no scores');
+      await workbench.shot('verdict-score-cancelled');
+      // Saved, the file has line 1's scores and none on line 2.
+      await page.locator(`.tabs-container .tab[data-resource-name="${FILE}"]`).click();
+      await page.keyboard.press('Control+S');
+      const deadline = Date.now() + WAIT.ui;
+      while (!fs.readFileSync(dataset(), 'utf8').includes('"rejectedScore"')) {
+        assert.ok(Date.now() < deadline, 'the saved file holds the scores of line 1');
+        await page.waitForTimeout(100);
+      }
+      const [first, second] = fs.readFileSync(dataset(), 'utf8').split('\n').map((line) => JSON.parse(line || '{}') as { distillery?: Record<string, unknown> });
+      assert.deepEqual(Object.keys(first?.distillery ?? {}).filter((key) => /score|margin/i.test(key)).sort(), ['rejectedScore', 'rewardMargin', 'score']);
+      assert.ok(second?.distillery?.judgement, 'line 2 keeps its verdict');
+      assert.deepEqual(Object.keys(second?.distillery ?? {}).filter((key) => /score|margin/i.test(key)), [], 'the cancelled score wrote nothing on line 2');
+    } finally {
+      release();
+      rule.remove();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { EXTENSION_ID, fixtureUri, until } from '../support/extensionHost';
 
 // duplicates.jsonl (1-based): 4 is an exact duplicate of 1 (prompt differs in case and spacing),
 // 5 a near-duplicate of 1 (last words changed), 6 an exact duplicate of 2; 3 and 7 are unique.
+// No two rows are identical, so the row check's "Duplicate row" flags none of them.
 const SOURCE = 'Distillery duplicates';
 
 function findings(uri: vscode.Uri): vscode.Diagnostic[] {
@@ -103,6 +104,46 @@ describe('duplicates', function () {
     assert.equal(document.getText(), kept.join('\n'));
     await vscode.commands.executeCommand('undo');
     assert.equal(document.getText(), before);
+  });
+
+  it('flags each duplicate row once: identical rows by the row check, the rest by Find Duplicates', async () => {
+    // The fixture with two identical copies appended: line 8 repeats line 3, line 9 repeats line 1.
+    const file = await copyOfFixture();
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+    fs.writeFileSync(file, [...lines, lines[2], lines[0]].join('\n') + '\n');
+    const document = await vscode.workspace.openTextDocument(file);
+    await vscode.window.showTextDocument(document);
+    const rowCheck = () => vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'Distillery' && d.code === 'duplicate-row');
+    await until('the row check', () => (rowCheck().length === 2 ? true : undefined));
+    await vscode.commands.executeCommand('distillery.findDuplicates', undefined, { field: 'prompt', threshold: 0.8 });
+    await until('the duplicate findings', () => (findings(document.uri).length === 3 ? true : undefined));
+
+    const flagged = new Map<number, string[]>();
+    for (const d of [...rowCheck(), ...findings(document.uri)]) flagged.set(d.range.start.line + 1, [...(flagged.get(d.range.start.line + 1) ?? []), d.message]);
+    assert.deepEqual([...flagged.keys()].sort((a, b) => a - b), [4, 5, 6, 8, 9]);
+    for (const [line, messages] of flagged) assert.equal(messages.length, 1, `line ${line} is flagged once: ${messages.join(' | ')}`);
+    assert.match(flagged.get(8)?.[0] ?? '', /^Duplicate row: identical to line 3$/);
+    assert.match(flagged.get(9)?.[0] ?? '', /^Duplicate row: identical to line 1$/);
+    assert.match(flagged.get(4)?.[0] ?? '', /^Exact duplicate of line 1\b/);
+  });
+
+  it('flags identical rows itself while the row check is off', async () => {
+    const section = vscode.workspace.getConfiguration('distillery');
+    await section.update('diagnostics.enabled', false, vscode.ConfigurationTarget.Global);
+    try {
+      const file = await copyOfFixture();
+      const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+      fs.writeFileSync(file, [...lines, lines[2]].join('\n') + '\n');
+      const document = await vscode.workspace.openTextDocument(file);
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('distillery.findDuplicates', undefined, { field: 'prompt', threshold: 0.8 });
+      await until('the duplicate findings', () => (findings(document.uri).length === 4 ? true : undefined));
+      const eighth = findings(document.uri).find((d) => d.range.start.line === 7);
+      assert.match(eighth?.message ?? '', /^Exact duplicate of line 3\b/);
+      assert.equal(vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === 'Distillery').length, 0, 'the row check is off');
+    } finally {
+      await section.update('diagnostics.enabled', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('writes a deduplicated copy of the saved file', async () => {

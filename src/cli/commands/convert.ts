@@ -1,31 +1,18 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../core/dataset/atomicWrite';
-import { alpacaToMessages, messagesToShareGpt, shareGptToMessages, stripDistilleryMetadata, type ConvertResult } from '../../core/dataset/convert';
+import { stripDistilleryMetadata } from '../../core/dataset/convert';
+import { ROW_CONVERTERS } from '../../core/curation/convertFile';
 import { describeLocation, readDatasetFile, type DatasetFormat } from '../../core/dataset/datasetFile';
 import { toJsonArray, toJsonl } from '../../core/dataset/jsonArray';
-import { detectRowKind } from '../../core/dataset/rowKinds';
 import { InputError } from '../../core/errors/located';
 import type { CliCommand } from '../command';
 import { ExitCode } from '../exitCodes';
 
-type Target = 'messages' | 'sharegpt';
-
 /**
- * Row conversions by target, chosen by the row's container (`conversations` or `messages`), so
- * that every kind built on one (SFT, prompt-only, KTO, LLaMA-Factory preference) converts; rows
- * of other forms are kept as they are.
+ * `distillery convert`: between JSONL and JSON-array files, and between row formats. It reads the
+ * whole file (unlike the other curation commands), so that every row that cannot be read or
+ * converted is reported before anything is written; the pipeline's "convert" step streams.
  */
-const converters: Record<Target, (row: Record<string, unknown>) => ConvertResult | undefined> = {
-  messages(row) {
-    if (Array.isArray(row.conversations)) return shareGptToMessages(row);
-    return detectRowKind(row) === 'alpaca' ? alpacaToMessages(row) : undefined;
-  },
-  sharegpt(row) {
-    return Array.isArray(row.messages) ? messagesToShareGpt(row) : undefined;
-  },
-};
-
-/** `distillery convert`: between JSONL and JSON-array files, and between row formats. */
 export const convertCommand: CliCommand = {
   name: 'convert',
   summary: 'Convert a dataset between JSONL and JSON array, and rows between formats',
@@ -69,7 +56,7 @@ export const convertCommand: CliCommand = {
     let changed = 0;
     for (const { location, value } of contents.rows) {
       let row = value;
-      const result = target ? converters[target](row) : undefined;
+      const result = target ? ROW_CONVERTERS[target](row) : undefined;
       if (result && !result.ok) {
         const at = result.path.length > 0 ? ` at ${result.path.join('.')}` : '';
         problems.push(`${describeLocation(input, location)}: error: cannot convert${at}: ${result.message}`);

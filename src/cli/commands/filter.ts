@@ -1,44 +1,34 @@
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../core/dataset/atomicWrite';
-import { describeLocation, readDatasetFile, type DatasetFileContents, type DatasetFormat, type LocatedRow } from '../../core/dataset/datasetFile';
-import { toJsonArray, toJsonl } from '../../core/dataset/jsonArray';
 import { ROW_KINDS } from '../../core/dataset/rowKinds';
 import { InputError } from '../../core/errors/located';
-import { balanceRows, type BalanceSettings } from '../../core/curation/balance';
-import { filterRows, type DropReason, type FilterSettings } from '../../core/curation/filters';
-import { categoryOf, rowFacts, type RowFacts } from '../../core/curation/rowFacts';
+import type { BalanceSettings } from '../../core/curation/balance';
+import { filterFile } from '../../core/curation/filterFile';
+import type { DropReason, FilterSettings } from '../../core/curation/filters';
 import type { CliCommand, CommandInput } from '../command';
 import { ExitCode } from '../exitCodes';
 import type { CliIo } from '../io';
+import { requireFile } from './dedup';
 
 /**
- * Reads a dataset for a curation command. Lines that are not rows are printed at FILE:LINE:COLUMN
- * and make the result undefined: curating around them would silently lose rows.
+ * Runs a streaming curation over `shown` (and the other files it reads, `also`). A line that is not
+ * a row stops it: the line is printed at FILE:LINE:COLUMN, nothing is written, and the result is
+ * undefined (exit 2): curating around it would silently lose a row.
  */
-export async function readCurationInput(shown: string, io: CliIo): Promise<DatasetFileContents | undefined> {
-  let contents: DatasetFileContents;
+export async function curateInput<T>(shown: string, io: CliIo, curate: (absolute: string) => Promise<T>, also: readonly string[] = []): Promise<T | undefined> {
+  const absolute = path.resolve(io.cwd, shown);
+  await requireFile(absolute, shown);
+  for (const other of also) await requireFile(path.resolve(io.cwd, other), other);
   try {
-    contents = await readDatasetFile(path.resolve(io.cwd, shown));
+    return await curate(absolute);
   } catch (error) {
-    throw new InputError(`${shown}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    const location = error instanceof InputError ? error.location : undefined;
+    if (location === undefined || ![shown, ...also].includes(location.file)) throw error;
+    const prefix = `${location.file}:${location.line}:${location.column}: `;
+    const message = error instanceof Error && error.message.startsWith(prefix) ? error.message.slice(prefix.length) : String(error);
+    io.stderr.write(`${prefix}error: ${message}\n`);
+    io.stderr.write(`distillery: ${location.file}: line ${location.line} is not a row; nothing done\n`);
+    return undefined;
   }
-  if (contents.problems.length === 0) return contents;
-  for (const problem of contents.problems) io.stderr.write(`${describeLocation(shown, problem.location)}: error: ${problem.message}\n`);
-  io.stderr.write(`distillery: ${shown}: ${contents.problems.length} line${contents.problems.length === 1 ? ' is' : 's are'} not rows; nothing done\n`);
-  return undefined;
-}
-
-/**
- * JSONL rows as they are in the input file, byte for byte (key order, spacing, CRLF endings; the
- * input's BOM starts the output), so that a filtered copy differs from its input only by the rows dropped.
- */
-async function originalLines(inputPath: string, rows: readonly LocatedRow[]): Promise<string> {
-  const text = await readFile(inputPath, 'utf8');
-  const bom = text.startsWith('\uFEFF') ? '\uFEFF' : '';
-  const lines = text.slice(bom.length).split('\n');
-  if (rows.length === 0) return '';
-  return `${bom}${rows.map((row) => lines[row.location.line - 1] ?? '').join('\n')}\n`;
 }
 
 /** A number option, checked: `--name` must be a (whole, with `integer`) number within the bounds. */
@@ -178,25 +168,17 @@ export const filterCommand: CliCommand = {
     if (path.resolve(io.cwd, input) === outputPath) throw new InputError('the output must be another file than the input');
     const settings = filterSettings(values);
     const balance = balanceSettings(values);
-    const contents = await readCurationInput(input, io);
-    if (contents === undefined) return ExitCode.BadInput;
-
-    const rows = contents.rows.map((row) => ({ row, facts: rowFacts(row.value) }));
-    const filtered = filterRows<{ row: LocatedRow; facts: RowFacts }>(rows, (row) => row.facts, settings);
-    const balanced = balance ? balanceRows(filtered.kept, (row) => categoryOf(row.row.value, row.facts, balance.by), balance.settings) : undefined;
-    const kept = (balanced?.rows ?? filtered.kept).map(({ row }) => row);
-
-    const format: DatasetFormat = outputPath.toLowerCase().endsWith('.json') ? 'json' : 'jsonl';
-    const text =
-      format === 'json' ? toJsonArray(kept.map((row) => row.value)) : contents.format === 'jsonl' ? await originalLines(path.resolve(io.cwd, input), kept) : toJsonl(kept.map((row) => row.value));
-    await writeFileAtomic(outputPath, text);
-    const out: string[] = [`${input}: ${rows.length} rows; kept ${filtered.kept.length}, dropped ${filtered.dropped}`];
-    for (const [reason, count] of Object.entries(filtered.droppedBy) as [DropReason, number][]) out.push(`  dropped by ${REASON_LABELS[reason]}: ${count}`);
-    if (balance && balanced) {
+    const report = await curateInput(input, io, (inputPath) =>
+      filterFile(inputPath, outputPath, { filter: settings, ...(balance ? { balance } : {}), shownInput: input, signal: io.signal }),
+    );
+    if (report === undefined) return ExitCode.BadInput;
+    const out: string[] = [`${input}: ${report.rows} rows; kept ${report.kept}, dropped ${report.dropped}`];
+    for (const [reason, count] of Object.entries(report.droppedBy) as [DropReason, number][]) out.push(`  dropped by ${REASON_LABELS[reason]}: ${count}`);
+    if (balance && report.categories) {
       out.push(`balanced by ${balance.by} (${balance.settings.mode === 'cap' ? `cap ${balance.settings.cap}` : balance.settings.upsample ? 'equal, up-sampled' : 'equal'}):`);
-      for (const c of balanced.categories) out.push(`  ${c.category}: ${c.before} → ${c.after}`);
+      for (const c of report.categories) out.push(`  ${c.category}: ${c.before} → ${c.after}`);
     }
-    out.push(`${output}: ${kept.length} rows written`);
+    out.push(`${output}: ${report.written} rows written`);
     io.stdout.write(`${out.join('\n')}\n`);
     return ExitCode.Success;
   },

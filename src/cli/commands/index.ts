@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { batchCommand } from './batch';
 import { checkCommand } from './check';
 import { constitutionCommand } from './constitution';
 import { convertCommand } from './convert';
@@ -12,8 +13,10 @@ import { judgeCommand } from './judge';
 import { judgeReportCommand } from './judgeReport';
 import { mixCommand } from './mix';
 import { modelsCommand } from './models';
+import { runCommand } from './pipelineRun';
+import { scoreCommand } from './score';
 import { selfInstructCommand } from './selfInstruct';
 import { statsCommand } from './stats';
 
 /** Every subcommand, in the order `--help` lists them. Later features add theirs here. */
-export const cliCommands: readonly CliCommand[] = [checkCommand, constitutionCommand, convertCommand, critiqueCommand, decontaminateCommand, dedupCommand, endpointCommand, filterCommand, generateCommand, judgeCommand, judgeReportCommand, mixCommand, modelsCommand, selfInstructCommand, statsCommand];
+export const cliCommands: readonly CliCommand[] = [batchCommand, checkCommand, constitutionCommand, convertCommand, critiqueCommand, decontaminateCommand, dedupCommand, endpointCommand, filterCommand, generateCommand, judgeCommand, judgeReportCommand, mixCommand, modelsCommand, runCommand, scoreCommand, selfInstructCommand, statsCommand];

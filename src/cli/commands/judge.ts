@@ -6,6 +6,7 @@ import { InputError } from '../../core/errors/located';
 import { redact, secretsIn } from '../../core/llm/redact';
 import { runJudgeBatch, type JudgeBatchSummary, type JudgeCriteriaSource } from '../../core/pipeline/judgeBatch';
 import { JudgeSettingsError } from '../../core/tasks/judgePair';
+import { PREFERENCE_PAIRS, type PreferencePairs } from '../../core/tasks/rankCandidates';
 import type { JudgeSettings } from '../../core/tasks/judgeTypes';
 import type { CliCommand, CommandInput } from '../command';
 import { buildCliEngine, engineOptionHelp, engineOptions, formatProfileDescriptions, type CliEngineExtras } from '../engineOptions';
@@ -19,15 +20,17 @@ type Values = CommandInput['values'];
 
 /**
  * `distillery judge INPUT -o OUTPUT`: judge the pair of answers of every row of INPUT (preference
- * rows, or rows with two candidates) on the judge profiles, in both orders, k samples each; OUTPUT
- * gets each row with its verdict, append-only, and the same command resumes an interrupted run.
+ * rows, or rows with two candidates) on the judge profiles, in both orders, k samples each; rank
+ * the answers of rows with more than two candidates by a tournament of such pairs (best of n);
+ * or, with `--preferences`, turn every row's ranking into preference rows. OUTPUT gets the rows,
+ * append-only, and the same command resumes an interrupted run.
  * `extras` lets tests give the engine short timeouts; the binary uses none.
  */
 export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
   return {
     name: 'judge',
-    summary: 'Judge the pair of answers of every row (both orders, k samples, judges voting; resumable)',
-    usage: 'INPUT -o OUTPUT [--constitution FILE [--principles K | --rubric ID]] [--samples K] [--judge PROFILE …] [--one-order] [--seed S] [options]',
+    summary: 'Judge the answers of every row: pairs (both orders, k samples, judges voting), n-way tournaments, preference rows (resumable)',
+    usage: 'INPUT -o OUTPUT [--constitution FILE [--principles K | --rubric ID]] [--samples K] [--judge PROFILE …] [--one-order] [--seed S] [--preferences best-vs-rest|best-vs-worst|all-pairs [--min-margin M]] [options]',
     optionHelp: [
       '-o, --output FILE     where the judged rows go (JSONL, appended; re-run the same command to resume)',
       '--constitution FILE   compare on principles\' Compare questions drawn from this constitution (.constitution.md)',
@@ -40,6 +43,10 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
       '--one-order           ask in one order only (A first); by default both orders are asked and a',
       '                      disagreement between them is a tie, flagged position-inconsistent',
       '--no-logprobs         do not ask for the verdict token\'s log-probabilities (P(A better))',
+      '--preferences P       write preference rows {prompt, chosen, rejected} from each row\'s ranking instead of',
+      '                      judged rows: best-vs-rest (the best answer against each other), best-vs-worst, or',
+      '                      all-pairs; each row carries distillery.margin, the log-odds that chosen beats rejected',
+      '--min-margin M        with --preferences: only pairs whose margin is above M (default 0: no equal pairs)',
       '--seed S              the seed of the judges\' samples and of the principle draw (default 0)',
       ...engineOptionHelp.filter((line) => !line.startsWith('--teacher')),
       '--temperature T       sampling temperature of the judges (default: the profile\'s)',
@@ -50,6 +57,9 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
       'Each row is judged as A = chosen, B = rejected (or its two distillery.candidates), and written with',
       'its verdict under "distillery.judgement": the winner, position consistency, agreement, P(A), every',
       'sample\'s verdict and reasoning, and a self-preference warning when a judge\'s model wrote an answer.',
+      'A row with more than two distillery.candidates is ranked by a tournament of such pairwise verdicts',
+      '(round-robin up to 8 answers, Swiss rounds above) with Bradley-Terry ratings, and written with',
+      '"distillery.ranking" and its best answer as the row\'s answer (best of n).',
       'A row that fails (no pair, a verdict that breaks the JSON schema) is listed in OUTPUT.errors.jsonl and',
       'retried by the next run. Exit 0: every row done; 1: some rows failed; 2: bad input; 3: the run stopped',
       '(a refused key, no quota left); 130: interrupted.',
@@ -65,6 +75,8 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
       samples: { type: 'string' },
       'one-order': { type: 'boolean' },
       'no-logprobs': { type: 'boolean' },
+      preferences: { type: 'string' },
+      'min-margin': { type: 'string' },
       seed: { type: 'string' },
       temperature: { type: 'string' },
       'max-tokens': { type: 'string' },
@@ -81,6 +93,7 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
       const seed = optionalInteger(values.seed, '--seed', Number.MIN_SAFE_INTEGER) ?? 0;
       const settings = judgeSettings(values, seed);
       const concurrency = optionalInteger(values.concurrency, '--concurrency', 1);
+      const { preferences, minMargin } = preferenceOptions(values);
       const lines = typeof values.lines === 'string' ? parseLineSelection(values.lines) : undefined;
       const shownConstitution = typeof values.constitution === 'string' ? values.constitution : undefined;
       const criteria = await criteriaSource(values, shownConstitution, io);
@@ -110,6 +123,8 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
             redact: clean,
             ...(lines ? { selectLines: lines } : {}),
             ...(concurrency !== undefined ? { concurrency } : {}),
+            ...(preferences !== undefined ? { preferences } : {}),
+            ...(minMargin !== undefined ? { minMargin } : {}),
           });
         } catch (error) {
           if (error instanceof JudgeSettingsError) throw new InputError(`${shownConstitution ?? 'judge'}: ${error.problems.join('; ')}`);
@@ -122,6 +137,13 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
         if (judged > 0) {
           io.stdout.write(`verdicts: A ${summary.verdicts.A}, B ${summary.verdicts.B}, tie ${summary.verdicts.tie}`);
           io.stdout.write(settings.bothOrders ? `; ${summary.positionInconsistent} position-inconsistent (a tie)\n` : '\n');
+        }
+        if (summary.ranked > 0) {
+          io.stdout.write(`ranked: ${summary.ranked} row${summary.ranked === 1 ? '' : 's'} by tournament (${summary.matches} matches)\n`);
+        }
+        if (preferences !== undefined && summary.ranked > 0) {
+          io.stdout.write(`preference rows: ${summary.preferenceRows} written (${preferences})`);
+          io.stdout.write(summary.withoutPreference > 0 ? `; ${summary.withoutPreference} row${summary.withoutPreference === 1 ? '' : 's'} gave none (no margin above ${minMargin ?? 0})\n` : '\n');
         }
         if (summary.selfPreference > 0) {
           io.stderr.write(
@@ -154,6 +176,25 @@ function judgeSettings(values: Values, seed: number): JudgeSettings {
   };
 }
 
+/** `--preferences` and `--min-margin`, checked. */
+function preferenceOptions(values: Values): { preferences: PreferencePairs | undefined; minMargin: number | undefined } {
+  const raw = values.preferences;
+  let preferences: PreferencePairs | undefined;
+  if (raw !== undefined) {
+    const text = typeof raw === 'string' ? raw.trim() : '';
+    const found = PREFERENCE_PAIRS.find((p) => p === text);
+    if (found === undefined) throw new InputError(`--preferences must be ${PREFERENCE_PAIRS.join(', ')}, not "${String(raw)}"`);
+    preferences = found;
+  }
+  const margin = values['min-margin'];
+  if (margin === undefined) return { preferences, minMargin: undefined };
+  if (preferences === undefined) throw new InputError('--min-margin applies to preference rows: give --preferences too');
+  const text = typeof margin === 'string' ? margin.trim() : '';
+  const minMargin = text === '' ? NaN : Number(text);
+  if (!(Number.isFinite(minMargin) && minMargin >= 0)) throw new InputError(`--min-margin must be a number ≥ 0, not "${String(margin)}"`);
+  return { preferences, minMargin };
+}
+
 /** What rows are judged against; undefined when the constitution has errors (printed; exit 2). */
 async function criteriaSource(values: Values, shownConstitution: string | undefined, io: CliIo): Promise<JudgeCriteriaSource | undefined> {
   const rubric = typeof values.rubric === 'string' ? values.rubric.trim() : undefined;
@@ -175,7 +216,7 @@ async function criteriaSource(values: Values, shownConstitution: string | undefi
 }
 
 /** The constitution; its errors printed as FILE:LINE:COLUMN (undefined then). */
-async function readConstitution(file: string, io: CliIo): Promise<ConstitutionDocument | undefined> {
+export async function readConstitution(file: string, io: CliIo): Promise<ConstitutionDocument | undefined> {
   let text: string;
   try {
     text = await readFile(path.resolve(io.cwd, file), 'utf8');

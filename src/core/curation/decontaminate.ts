@@ -3,10 +3,13 @@
  * removed. Benchmark files are JSONL or JSON arrays; an item's text is every string found in its
  * prompt, question, instruction, input, turns (MT-bench) or messages fields.
  */
-import { writeFileAtomic } from '../dataset/atomicWrite';
 import { InputError } from '../errors/located';
+import { AtomicRowWriter } from './atomicRowWriter';
+import { curationFormat } from './curationFormat';
 import { curationWordsText, type CurationField } from './curationText';
-import { curationRows, serialiseRows } from './dedupe';
+import { datasetRows, fileHasBom } from './datasetRows';
+import { curationRows } from './dedupe';
+import type { PassObserver } from './passObserver';
 import { DEFAULT_NGRAM_WORDS, NgramIndex } from './ngrams';
 
 /** The fields a benchmark item's text is read from. */
@@ -89,23 +92,39 @@ export interface DecontaminateOptions {
   readonly field?: CurationField;
   readonly signal?: AbortSignal;
   readonly shownInput?: string;
+  readonly observer?: PassObserver;
 }
 
-/** Finds the rows of `input` that share an n-gram with a benchmark; writes the clean rows to `output` when given. */
+/**
+ * Finds the rows of `input` that share an n-gram with a benchmark; writes the clean rows to `output`
+ * when given (atomically; JSONL rows byte for byte). The benchmarks' n-grams are held in memory,
+ * the input is streamed.
+ */
 export async function decontaminateFile(input: string, against: readonly BenchmarkFile[], output: string | undefined, options: DecontaminateOptions = {}): Promise<DecontaminationReport> {
   const shown = options.shownInput ?? input;
   const field = options.field ?? 'row';
   const ngram = options.ngram ?? DEFAULT_NGRAM_WORDS;
   const { index, items } = await loadBenchmarks(against, ngram, options.signal);
   const contaminated: ContaminatedRow[] = [];
-  const kept: Record<string, unknown>[] = [];
+  const bom = output !== undefined && (await curationFormat(input)) === 'jsonl' && (await fileHasBom(input));
+  const writer = output === undefined ? undefined : await AtomicRowWriter.open(output, { bom });
   let rows = 0;
-  for await (const row of curationRows(input, shown, options.signal)) {
-    rows++;
-    const match = index.firstMatch(curationWordsText(row.value, field));
-    if (match === undefined) kept.push(row.value);
-    else contaminated.push({ line: row.line, item: match.item, ngram: match.ngram });
+  let kept = 0;
+  try {
+    options.observer?.passStarted(1, 1, undefined);
+    for await (const row of datasetRows(input, shown, { signal: options.signal })) {
+      rows++;
+      const match = index.firstMatch(curationWordsText(row.value, field));
+      if (match === undefined) {
+        kept++;
+        await writer?.writeRow(row.value, row.raw, row.terminator);
+      } else contaminated.push({ line: row.line, item: match.item, ngram: match.ngram });
+      options.observer?.rowsDone(rows);
+    }
+    await writer?.commit();
+  } catch (error) {
+    await writer?.abort();
+    throw error;
   }
-  if (output !== undefined) await writeFileAtomic(output, serialiseRows(output, kept));
-  return { input: shown, against: against.map((file) => file.shown), field, ngram, benchmarkItems: items, rows, kept: kept.length, removed: contaminated.length, contaminated };
+  return { input: shown, against: against.map((file) => file.shown), field, ngram, benchmarkItems: items, rows, kept, removed: contaminated.length, contaminated };
 }

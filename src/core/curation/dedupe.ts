@@ -1,40 +1,37 @@
 /**
- * Deduplicating a dataset file: exact duplicates (after normalisation) first, then near-duplicates
- * among the rows left, by MinHash + LSH. The first pass streams the rows and keeps only a key and a
- * signature per row; the second streams them again and writes the rows kept. The representative of
- * each cluster (its first row) is kept.
+ * Deduplicating a dataset file with memory that grows by about a hundred bytes per row, never with
+ * the rows' text:
+ * 1. stream the rows: a 16-byte hash of each row's normalised text finds exact duplicates; each
+ *    other row's MinHash signature is computed and only its LSH band keys (32 bits a band) kept;
+ * 2. rows that share a band key with another row are the only ones that can be near-duplicates:
+ *    stream again and keep full signatures for those candidates only, then verify and group them
+ *    exactly as clusterSignatures does over all rows (non-candidates have no candidate pair);
+ * 3. stream again and write the rows kept, JSONL rows byte for byte.
+ * The representative of each cluster (its first row) is kept.
  */
-import { DEFAULT_NEAR_DUPLICATE_THRESHOLD, clusterSignatures } from './nearDuplicates';
-import { DEFAULT_PERMUTATIONS, DEFAULT_SEED, MinHasher } from './minhash';
-import { DEFAULT_SHINGLE_WORDS, shingleHashes } from './shingles';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { InputError, lineColumnAt } from '../errors/located';
-import { curationText, curationWordsText, type CurationField } from './curationText';
-import { exactKey } from './exactDuplicates';
-import { looksLikeJsonArray, parseJsonArray, toJsonArray, toJsonl } from '../dataset/jsonArray';
-import { normaliseText, type NormaliseOptions } from './normalise';
-import { open, readFile } from 'node:fs/promises';
+import { parseJsonArray, toJsonArray, toJsonl } from '../dataset/jsonArray';
 import { streamJsonlRows } from '../dataset/rowStream';
-import { writeFileAtomic } from '../dataset/atomicWrite';
+import { AtomicRowWriter } from './atomicRowWriter';
+import { curationFormat, type CurationFormat } from './curationFormat';
+import { curationText, curationWordsText, type CurationField } from './curationText';
+import { datasetRows, fileHasBom } from './datasetRows';
+import { DigestTable, IntColumn } from './digestTable';
+import { bandKey, optimalBandShape } from './lsh';
+import { DEFAULT_PERMUTATIONS, DEFAULT_SEED, MinHasher } from './minhash';
+import { DEFAULT_NEAR_DUPLICATE_THRESHOLD, clusterSignatures } from './nearDuplicates';
+import { normaliseText, type NormaliseOptions } from './normalise';
+import type { PassObserver } from './passObserver';
+import { DEFAULT_SHINGLE_WORDS, shingleHashes } from './shingles';
 
-export type CurationFormat = 'jsonl' | 'json';
+export { curationFormat, type CurationFormat };
 
 export interface CurationRow {
   /** 1-based line of a JSONL row; for a JSON array, the element's 1-based position. */
   readonly line: number;
   readonly value: Record<string, unknown>;
-}
-
-/** `.json` files and files that open with `[` are JSON arrays; the rest JSONL. */
-export async function curationFormat(path: string): Promise<CurationFormat> {
-  if (path.toLowerCase().endsWith('.json')) return 'json';
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(256);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    return looksLikeJsonArray(head.subarray(0, bytesRead).toString('utf8')) ? 'json' : 'jsonl';
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
@@ -74,6 +71,9 @@ export interface DedupeOptions extends NormaliseOptions {
   readonly signal?: AbortSignal;
   /** The input's name in errors (default: its path). */
   readonly shownInput?: string;
+  readonly observer?: PassObserver;
+  /** Skip the exact pass: clusters are then those of nearDuplicateClusters over the rows' texts (for the mix report's rate). */
+  readonly nearOnly?: boolean;
 }
 
 export interface DedupeCluster {
@@ -102,6 +102,11 @@ export function serialiseRows(output: string, rows: readonly Record<string, unkn
   return output.toLowerCase().endsWith('.json') ? toJsonArray(rows) : toJsonl(rows);
 }
 
+/** The first 16 bytes of the SHA-256 of the normalised text: what exact duplicates share. */
+function exactDigest(normalised: string): Buffer {
+  return createHash('sha256').update(normalised).digest();
+}
+
 /** Finds the duplicate rows of `input` and, when `output` is given, writes the rows kept there. */
 export async function dedupeFile(input: string, output: string | undefined, options: DedupeOptions = {}): Promise<DedupeReport> {
   const shown = options.shownInput ?? input;
@@ -111,69 +116,93 @@ export async function dedupeFile(input: string, output: string | undefined, opti
   const permutations = options.permutations ?? DEFAULT_PERMUTATIONS;
   const shingleWords = options.shingleWords ?? DEFAULT_SHINGLE_WORDS;
   const hasher = options.exactOnly ? undefined : new MinHasher(permutations, options.seed ?? DEFAULT_SEED);
+  const shape = optimalBandShape(threshold, permutations);
+  const { bands, rows: bandRows } = shape;
+  const observer = options.observer;
+  const passes = (hasher ? 2 : 1) + (output !== undefined ? 1 : 0);
+  const rowOptions = { signal: options.signal };
+  /** The text compared for exact duplicates, and the text shingled. */
+  const textsOf = (value: Record<string, unknown>): [string, string] => {
+    const text = curationText(value, field);
+    return [text, field === 'row' ? curationWordsText(value, field) : text];
+  };
 
-  const lines: number[] = [];
-  const firstByKey = new Map<string, number>();
+  // Pass 1: exact duplicates by digest; band keys of the others' signatures.
+  observer?.passStarted(1, passes, undefined);
+  const lines = new IntColumn();
   /** For each row, the index of the row it exactly duplicates, or -1. */
-  const exactOf: number[] = [];
-  let signatures = new Uint32Array(hasher ? 1024 * permutations : 0);
+  const exactOf = new IntColumn();
+  /** For each row, 1 when it has a signature (some words, not an exact duplicate). */
+  const signed = new IntColumn();
+  const bandKeys = new IntColumn(hasher ? 1024 * bands : 16);
+  const digests = new DigestTable();
+  const scratch = new Uint32Array(permutations);
   let count = 0;
-  for await (const row of curationRows(input, shown, options.signal)) {
-    const text = curationText(row.value, field);
+  for await (const row of datasetRows(input, shown, rowOptions)) {
+    const [text, wordsText] = textsOf(row.value);
     lines.push(row.line);
-    let duplicateOf = -1;
-    if (normaliseText(text, options).length > 0) {
-      const key = exactKey(text, options);
-      const first = firstByKey.get(key);
-      if (first === undefined) firstByKey.set(key, count);
-      else duplicateOf = first;
-    }
+    const normalised = normaliseText(text, options);
+    const duplicateOf = normalised.length > 0 && options.nearOnly !== true ? digests.firstOrAdd(exactDigest(normalised), count) : -1;
     exactOf.push(duplicateOf);
-    if (hasher) {
-      if ((count + 1) * permutations > signatures.length) {
-        const grown = new Uint32Array(signatures.length * 2);
-        grown.set(signatures);
-        signatures = grown;
+    let hasSignature = 0;
+    // Exact duplicates are removed before near-duplicate search: their signatures are not needed.
+    if (hasher && duplicateOf === -1) {
+      const shingles = shingleHashes(wordsText, shingleWords);
+      if (shingles.length > 0) {
+        hasher.signInto(shingles, scratch, 0);
+        hasSignature = 1;
       }
-      // Exact duplicates are removed before near-duplicate search: their signatures are not needed.
-      if (duplicateOf === -1) hasher.signInto(shingleHashes(field === 'row' ? curationWordsText(row.value, field) : text, shingleWords), signatures, count * permutations);
     }
+    signed.push(hasSignature);
+    if (hasher) for (let band = 0; band < bands; band++) bandKeys.push(hasSignature ? bandKey(scratch, 0, band, bandRows) : 0);
     count++;
+    observer?.rowsDone(count);
   }
 
   const removed = new Uint8Array(count);
   const exactClusters = new Map<number, number[]>();
-  exactOf.forEach((first, index) => {
-    if (first < 0) return;
+  for (let index = 0; index < count; index++) {
+    const first = exactOf.get(index);
+    if (first < 0) continue;
     removed[index] = 1;
     const members = exactClusters.get(first);
     if (members === undefined) exactClusters.set(first, [index]);
     else members.push(index);
-  });
+  }
   const clusters: DedupeCluster[] = [...exactClusters]
     .sort(([a], [b]) => a - b)
-    .map(([first, duplicates]) => ({ kind: 'exact', representativeLine: lines[first] as number, duplicateLines: duplicates.map((i) => lines[i] as number) }));
-  const exactDuplicates = removed.reduce((sum, flag) => sum + flag, 0);
+    .map(([first, duplicates]) => ({ kind: 'exact', representativeLine: lines.get(first), duplicateLines: duplicates.map((i) => lines.get(i)) }));
+  const exactDuplicates = exactClusters.size === 0 ? 0 : removed.reduce((sum, flag) => sum + flag, 0);
   let nearDuplicates = 0;
+
   if (hasher) {
-    const near = clusterSignatures({ signatures, count, permutations }, threshold, undefined, (index) => exactOf[index] === -1);
-    for (const cluster of near.clusters) {
-      const duplicates = cluster.members.filter((index) => index !== cluster.representative);
-      for (const index of duplicates) removed[index] = 1;
-      nearDuplicates += duplicates.length;
-      clusters.push({ kind: 'near', representativeLine: lines[cluster.representative] as number, duplicateLines: duplicates.map((i) => lines[i] as number) });
+    // Pass 2: full signatures for the rows that share a band key with another row, then grouping.
+    const candidates = candidateRows(bandKeys.view(), signed.view(), count, bands);
+    observer?.passStarted(2, passes, count);
+    const candidateIndexes: number[] = [];
+    for (let index = 0; index < count; index++) if (candidates[index] === 1) candidateIndexes.push(index);
+    if (candidateIndexes.length > 0) {
+      const signatures = new Uint32Array(candidateIndexes.length * permutations);
+      let ordinal = 0;
+      let seen = 0;
+      for await (const row of datasetRows(input, shown, rowOptions)) {
+        if (candidates[row.index] === 1) hasher.signInto(shingleHashes(textsOf(row.value)[1], shingleWords), signatures, ordinal++ * permutations);
+        observer?.rowsDone(++seen);
+      }
+      const near = clusterSignatures({ signatures, count: candidateIndexes.length, permutations }, threshold, shape);
+      for (const cluster of near.clusters) {
+        const representative = candidateIndexes[cluster.representative] as number;
+        const duplicates = cluster.members.filter((member) => member !== cluster.representative).map((member) => candidateIndexes[member] as number);
+        for (const index of duplicates) removed[index] = 1;
+        nearDuplicates += duplicates.length;
+        clusters.push({ kind: 'near', representativeLine: lines.get(representative), duplicateLines: duplicates.map((i) => lines.get(i)) });
+      }
     }
   }
 
   if (output !== undefined) {
-    if ((await curationFormat(input)) === 'jsonl' && !output.toLowerCase().endsWith('.json')) {
-      await writeFileAtomic(output, await keptJsonlBytes(input, removed, options.signal));
-    } else {
-      const kept: Record<string, unknown>[] = [];
-      let index = 0;
-      for await (const row of curationRows(input, shown, options.signal)) if (removed[index++] === 0) kept.push(row.value);
-      await writeFileAtomic(output, serialiseRows(output, kept));
-    }
+    observer?.passStarted(passes, passes, count);
+    await writeKeptRows(input, shown, output, (index) => removed[index] === 0, options.signal, observer);
   }
   const removedCount = exactDuplicates + nearDuplicates;
   return {
@@ -190,19 +219,54 @@ export async function dedupeFile(input: string, output: string | undefined, opti
 }
 
 /**
- * The kept rows of a JSONL file exactly as they are in it (key order, spacing, line endings, a
- * BOM at the start), so that a deduplicated copy differs from its input only by the rows removed.
- * `removed` is indexed by object row, in file order, as `curationRows` yields them.
+ * Rows (with a signature) whose key in some band equals another row's key in that band: the only
+ * rows LSH can pair. One open-addressing table of typed arrays, reused for every band.
  */
-async function keptJsonlBytes(input: string, removed: Uint8Array, signal: AbortSignal | undefined): Promise<Buffer> {
-  const bytes = await readFile(input);
-  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(0, 3) : Buffer.alloc(0);
-  const parts: Buffer[] = [bom];
-  let index = 0;
-  for await (const row of streamJsonlRows(input, signal ? { signal } : {})) {
-    if (row.kind !== 'object') continue;
-    if (removed[index++] !== 0) continue;
-    parts.push(bytes.subarray(row.start, row.end), Buffer.from(row.terminator === '' ? '\n' : row.terminator));
+function candidateRows(bandKeys: Int32Array, signed: Int32Array, count: number, bands: number): Uint8Array {
+  const candidates = new Uint8Array(count);
+  let capacity = 16;
+  while (capacity < count * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const keys = new Int32Array(capacity);
+  const firstWithKey = new Int32Array(capacity);
+  for (let band = 0; band < bands; band++) {
+    firstWithKey.fill(-1);
+    for (let doc = 0; doc < count; doc++) {
+      if (signed[doc] !== 1) continue;
+      const key = bandKeys[doc * bands + band] as number;
+      let slot = key & mask;
+      while (firstWithKey[slot] !== -1 && keys[slot] !== key) slot = (slot + 1) & mask;
+      const first = firstWithKey[slot] as number;
+      if (first === -1) {
+        keys[slot] = key;
+        firstWithKey[slot] = doc;
+      } else {
+        candidates[first] = 1;
+        candidates[doc] = 1;
+      }
+    }
   }
-  return Buffer.concat(parts);
+  return candidates;
+}
+
+/**
+ * Streams `input` and writes the rows `keep` accepts (by 0-based row index) to `output`, atomically:
+ * JSONL rows of a JSONL input byte for byte (with its BOM), a JSON array for a `.json` output.
+ * Returns the rows written.
+ */
+export async function writeKeptRows(input: string, shown: string, output: string, keep: (index: number) => boolean, signal?: AbortSignal, observer?: PassObserver): Promise<number> {
+  const bom = (await curationFormat(input)) === 'jsonl' && (await fileHasBom(input));
+  const writer = await AtomicRowWriter.open(output, { bom });
+  try {
+    let seen = 0;
+    for await (const row of datasetRows(input, shown, { signal })) {
+      if (keep(row.index)) await writer.writeRow(row.value, row.raw, row.terminator);
+      observer?.rowsDone(++seen);
+    }
+    await writer.commit();
+    return writer.rows;
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
 }

@@ -14,3 +14,8 @@ export { filterRows, rowFilters, type FilterSettings } from './filters';
 export { balanceRows, type BalanceSettings } from './balance';
 export { distinctN, lengthSpread } from './diversity';
 export { mixReport, formatMixReport, type MixReport, type MixThresholds } from './mixReport';
+export { datasetRows, type DatasetRow } from './datasetRows';
+export { AtomicRowWriter } from './atomicRowWriter';
+export { filterFile, type FilterFileReport } from './filterFile';
+export { convertFile, convertRow, type ConvertFileReport } from './convertFile';
+export { mixReportFile, summariseFile, MIX_SAMPLE_ANSWERS } from './mixFile';

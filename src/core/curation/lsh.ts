@@ -61,6 +61,17 @@ function searchBandShape(threshold: number, permutations: number, falsePositiveW
 }
 
 /**
+ * The 32-bit key of band `band` (`rows` slots) of the signature at `base`: texts with equal keys in
+ * a band are candidates. Streaming dedup keeps only these keys per row in its first pass.
+ */
+export function bandKey(signatures: Uint32Array, base: number, band: number, rows: number): number {
+  let key = 0x811c9dc5 ^ band;
+  const start = base + band * rows;
+  for (let r = start; r < start + rows; r++) key = Math.imul(key ^ (signatures[r] as number), 0x01000193);
+  return key ^ (key >>> 15);
+}
+
+/**
  * Calls `visit(earlier, later)` for every pair of texts with an equal band (a pair equal in several
  * bands is visited once per band; callers skip pairs already joined). Each band's slots are hashed
  * to one 32-bit key in an open-addressing table of typed arrays (far cheaper than a Map for
@@ -86,15 +97,12 @@ export function forEachCandidatePair(
   /** The last text with the slot's key, or -1 for an empty slot. */
   const lastWithKey = new Int32Array(capacity);
   for (let band = 0; band < bands; band++) {
-    const start = band * rows;
     lastWithKey.fill(-1);
     for (let doc = 0; doc < count; doc++) {
       previous[doc] = -1;
       const base = doc * permutations;
       if (signatures[base] === EMPTY_SLOT || (include !== undefined && !include(doc))) continue;
-      let key = 0x811c9dc5 ^ band;
-      for (let r = start; r < start + rows; r++) key = Math.imul(key ^ (signatures[base + r] as number), 0x01000193);
-      key ^= key >>> 15;
+      const key = bandKey(signatures, base, band, rows);
       let slot = key & mask;
       while (lastWithKey[slot] !== -1 && keys[slot] !== key) slot = (slot + 1) & mask;
       const last = lastWithKey[slot] as number;

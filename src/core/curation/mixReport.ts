@@ -84,33 +84,90 @@ const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
 
 const answersOf = (facts: readonly RowFacts[]): string[] => facts.flatMap((row) => (row.answer === undefined ? [] : [row.answer]));
 
-export function diversityOf(facts: readonly RowFacts[], nearDuplicateThreshold = DEFAULT_NEAR_DUPLICATE_THRESHOLD): DiversityReport {
-  const answers = answersOf(facts);
-  return {
-    answers: answers.length,
-    distinct1: distinctN(answers, 1),
-    distinct2: distinctN(answers, 2),
-    distinct3: distinctN(answers, 3),
-    answerLength: lengthSpread(answers.map((answer) => [...answer].length)),
-    nearDuplicateRate: answers.length === 0 ? 0 : nearDuplicateRate(answers, { threshold: nearDuplicateThreshold }),
-  };
+/**
+ * What the report needs of a dataset, without its rows: counts, every answer's length, the answers
+ * (or, for a large file, a seeded sample of them: see mixFile.ts) and the near-duplicate rate.
+ */
+export interface MixSummary {
+  readonly rows: number;
+  readonly provenance: Readonly<Record<Provenance, number>>;
+  readonly teacherRows: ReadonlyMap<string, number>;
+  /** Rows with an answer. */
+  readonly answers: number;
+  /** Each answer's length in characters. */
+  readonly answerLengths: ArrayLike<number>;
+  /** The answers distinct-n is measured over: all of them, or a seeded sample when there are very many. */
+  readonly answerSample: readonly string[];
+  readonly nearDuplicateRate: number;
 }
 
-/** The report over a dataset's rows (their facts), and optionally against the rows of the source it came from. */
-export function mixReport(facts: readonly RowFacts[], thresholds: MixThresholds = {}, sourceFacts?: readonly RowFacts[]): MixReport {
+/** The summary of rows held in memory (every answer is in the sample). */
+export function summariseFacts(facts: readonly RowFacts[], nearDuplicateThreshold = DEFAULT_NEAR_DUPLICATE_THRESHOLD): MixSummary {
   const provenance: Record<Provenance, number> = { human: 0, synthetic: 0, unknown: 0 };
   const teacherRows = new Map<string, number>();
   for (const row of facts) {
     provenance[row.provenance]++;
     if (row.teacher !== undefined) teacherRows.set(row.teacher, (teacherRows.get(row.teacher) ?? 0) + 1);
   }
-  const rows = facts.length;
-  const teachers = [...teacherRows]
+  const answers = answersOf(facts);
+  return {
+    rows: facts.length,
+    provenance,
+    teacherRows,
+    answers: answers.length,
+    answerLengths: answers.map((answer) => [...answer].length),
+    answerSample: answers,
+    nearDuplicateRate: answers.length === 0 ? 0 : nearDuplicateRate(answers, { threshold: nearDuplicateThreshold }),
+  };
+}
+
+/** Distinct-n by the array it was measured over: the comparison often pools the same answers again. */
+const distinctMemo = new WeakMap<readonly string[], Map<number, number>>();
+
+function distinctOf(texts: readonly string[], n: number): number {
+  let known = distinctMemo.get(texts);
+  if (known === undefined) {
+    known = new Map();
+    distinctMemo.set(texts, known);
+  }
+  let value = known.get(n);
+  if (value === undefined) {
+    value = distinctN(texts, n);
+    known.set(n, value);
+  }
+  return value;
+}
+
+function diversityOfSummary(summary: MixSummary): DiversityReport {
+  const sample = summary.answerSample;
+  return {
+    answers: summary.answers,
+    distinct1: distinctOf(sample, 1),
+    distinct2: distinctOf(sample, 2),
+    distinct3: distinctOf(sample, 3),
+    answerLength: lengthSpread(Array.from(summary.answerLengths)),
+    nearDuplicateRate: summary.nearDuplicateRate,
+  };
+}
+
+export function diversityOf(facts: readonly RowFacts[], nearDuplicateThreshold = DEFAULT_NEAR_DUPLICATE_THRESHOLD): DiversityReport {
+  return diversityOfSummary(summariseFacts(facts, nearDuplicateThreshold));
+}
+
+/** The report over a dataset's rows (their facts), and optionally against the rows of the source it came from. */
+export function mixReport(facts: readonly RowFacts[], thresholds: MixThresholds = {}, sourceFacts?: readonly RowFacts[]): MixReport {
+  const nearThreshold = thresholds.nearDuplicateThreshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
+  return mixReportOfSummaries(summariseFacts(facts, nearThreshold), thresholds, sourceFacts === undefined ? undefined : summariseFacts(sourceFacts, nearThreshold));
+}
+
+/** The report from summaries (mixFile.ts makes them by streaming files). */
+export function mixReportOfSummaries(summary: MixSummary, thresholds: MixThresholds = {}, sourceSummary?: MixSummary): MixReport {
+  const { provenance, rows } = summary;
+  const teachers = [...summary.teacherRows]
     .map(([teacher, count]) => ({ teacher, rows: count, share: share(count, rows) }))
     .sort((a, b) => b.rows - a.rows || a.teacher.localeCompare(b.teacher));
-  const nearThreshold = thresholds.nearDuplicateThreshold ?? DEFAULT_NEAR_DUPLICATE_THRESHOLD;
-  const diversity = diversityOf(facts, nearThreshold);
-  const source = sourceFacts === undefined ? undefined : diversityOf(sourceFacts, nearThreshold);
+  const diversity = diversityOfSummary(summary);
+  const source = sourceSummary === undefined ? undefined : diversityOfSummary(sourceSummary);
   const syntheticShare = share(provenance.synthetic, rows);
   const warnings: MixWarning[] = [];
   const { maxTeacherShare, maxSyntheticShare } = thresholds;
@@ -124,14 +181,14 @@ export function mixReport(facts: readonly RowFacts[], thresholds: MixThresholds 
   if (maxSyntheticShare !== undefined && syntheticShare > maxSyntheticShare) {
     warnings.push({ code: 'synthetic-share', message: `synthetic rows are ${percent(syntheticShare)} of the rows (more than ${percent(maxSyntheticShare)})` });
   }
-  const comparison = sourceFacts === undefined ? undefined : compareDistinct(answersOf(facts), answersOf(sourceFacts));
+  const comparison = sourceSummary === undefined ? undefined : compareDistinct(summary.answerSample, sourceSummary.answerSample);
   if (source !== undefined && comparison !== undefined) warnings.push(...diversityDrops(diversity, source, comparison, thresholds));
-  return { rows, provenance, humanShare: share(provenance.human, rows), syntheticShare, teachers, diversity, ...(source && comparison ? { source, comparison } : {}), warnings };
+  return { rows, provenance: { ...provenance }, humanShare: share(provenance.human, rows), syntheticShare, teachers, diversity, ...(source && comparison ? { source, comparison } : {}), warnings };
 }
 
-/** A seeded sample of `count` texts, in their order (all of them when there are no more). */
+/** A seeded sample of `count` texts, in their order (`texts` itself when there are no more). */
 function sampleTexts(texts: readonly string[], count: number): string[] {
-  if (texts.length <= count) return [...texts];
+  if (texts.length <= count) return texts as string[];
   return sampleIndexes(texts.length, count, seededRandom('distillery-mix')).map((i) => texts[i] as string);
 }
 
@@ -139,7 +196,7 @@ function compareDistinct(fileAnswers: readonly string[], sourceAnswers: readonly
   const answers = Math.min(fileAnswers.length, sourceAnswers.length);
   const file = sampleTexts(fileAnswers, answers);
   const source = sampleTexts(sourceAnswers, answers);
-  return { answers, distinct: ([1, 2, 3] as const).map((n) => ({ n, file: distinctN(file, n), source: distinctN(source, n) })) };
+  return { answers, distinct: ([1, 2, 3] as const).map((n) => ({ n, file: distinctOf(file, n), source: distinctOf(source, n) })) };
 }
 
 function diversityDrops(diversity: DiversityReport, source: DiversityReport, comparison: DiversityComparison, thresholds: MixThresholds): MixWarning[] {

@@ -10,6 +10,7 @@ import { checkJsonReply } from './jsonShape';
 import type { ModelProfile } from './profile';
 import { redact } from './redact';
 import type { RetryPolicy } from './retry';
+import { WaitQueue } from './waitQueue';
 import { DEFAULT_RETRY_POLICY, backoffDelay, classify } from './retry';
 import type { Permit } from './scheduler';
 import { ProfileScheduler, estimateTokens } from './scheduler';
@@ -111,6 +112,7 @@ export class ModelClient {
   private readonly idleTimeoutMs: number;
   private readonly maxSchemaAttempts: number;
   private readonly secrets: string[];
+  private readonly deadlines: DeadlineQueue;
   private fatal: FatalModelError | undefined;
 
   constructor(
@@ -125,6 +127,7 @@ export class ModelClient {
     this.maxSchemaAttempts = Math.max(1, options.maxSchemaAttempts ?? 3);
     this.secrets = options.apiKey && options.apiKey.length >= 4 ? [options.apiKey] : [];
     this.scheduler = new ProfileScheduler(profile, this.clock);
+    this.deadlines = new DeadlineQueue(this.clock, this.attemptTimeoutMs);
     const hasKey = options.apiKey !== undefined && options.apiKey !== '';
     this.openai = new OpenAI({
       baseURL: profile.baseURL ?? OPENAI_DEFAULT_BASE_URL,
@@ -237,24 +240,11 @@ export class ModelClient {
       timedOut = error;
       controller.abort(error);
     };
-    const timers = new AbortController();
-    this.clock.sleep(this.attemptTimeoutMs, timers.signal).then(
-      () => expire(new AttemptError(`no complete reply within ${this.attemptTimeoutMs} ms`, 'deadline')),
-      () => undefined,
-    );
-    let idle: AbortController | undefined;
-    const armIdle = (): void => {
-      idle?.abort(TIMER_DONE);
-      const current = new AbortController();
-      idle = current;
-      this.clock.sleep(this.idleTimeoutMs, AbortSignal.any([current.signal, timers.signal])).then(
-        () => expire(new AttemptError(`the stream sent nothing for ${this.idleTimeoutMs} ms`, 'idle')),
-        () => undefined,
-      );
-    };
+    const deadline = this.deadlines.add(() => expire(new AttemptError(`no complete reply within ${this.attemptTimeoutMs} ms`, 'deadline')));
+    let idle: IdleTimer | undefined;
     try {
       if (stream) {
-        armIdle();
+        idle = new IdleTimer(this.clock, this.idleTimeoutMs, () => expire(new AttemptError(`the stream sent nothing for ${this.idleTimeoutMs} ms`, 'idle')));
         const events = await this.openai.chat.completions.create(
           { ...params, stream: true, stream_options: { include_usage: true } },
           { signal: controller.signal },
@@ -265,7 +255,7 @@ export class ModelClient {
         let model = this.profile.model;
         let logprobs: TokenLogprob[] | undefined;
         for await (const chunk of events) {
-          armIdle();
+          idle.touch();
           if (chunk.model) model = chunk.model;
           if (chunk.usage) usage = usageOf(chunk.usage);
           const choice = chunk.choices[0];
@@ -293,8 +283,8 @@ export class ModelClient {
       if (timedOut) throw timedOut;
       throw error;
     } finally {
-      timers.abort(TIMER_DONE);
-      idle?.abort(TIMER_DONE);
+      this.deadlines.remove(deadline);
+      idle?.stop();
       signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -347,6 +337,103 @@ export function requestParams(profile: ModelProfile, request: CompletionRequest)
     };
   }
   return params;
+}
+
+/** One attempt's deadline; `expire` runs when it falls due. */
+interface Deadline {
+  readonly at: number;
+  readonly expire: () => void;
+}
+
+/**
+ * The deadlines of a client's attempts in flight, on one timer. Every attempt gets the same
+ * timeout, so deadlines fall due in the order the attempts started: a FIFO whose head is the next
+ * to expire. A timer (and an AbortController to stop it) per attempt cost a few per cent of the
+ * engine's CPU at thousands of calls a second; this costs a queue entry.
+ */
+class DeadlineQueue {
+  private readonly pending = new WaitQueue<Deadline>();
+  private timer: AbortController | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+  ) {}
+
+  add(expire: () => void): Deadline {
+    const deadline: Deadline = { at: this.clock.now() + this.timeoutMs, expire };
+    this.pending.push(deadline);
+    if (this.timer === undefined) this.arm(deadline.at);
+    return deadline;
+  }
+
+  /** The attempt is over; its deadline no longer applies. */
+  remove(deadline: Deadline): void {
+    this.pending.remove(deadline);
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      // Nothing left to watch: stop the timer, so that an idle client holds none.
+      this.timer.abort(TIMER_DONE);
+      this.timer = undefined;
+    }
+  }
+
+  /** Sleeps until `at`, then expires what is due and sleeps again until the next head's time. */
+  private arm(at: number): void {
+    const timer = new AbortController();
+    this.timer = timer;
+    this.clock.sleep(at - this.clock.now(), timer.signal).then(
+      () => {
+        if (this.timer !== timer) return;
+        this.timer = undefined;
+        const now = this.clock.now();
+        for (let head = this.pending.peek(); head !== undefined && head.at <= now; head = this.pending.peek()) {
+          this.pending.shift();
+          head.expire();
+        }
+        const next = this.pending.peek();
+        if (next !== undefined && this.timer === undefined) this.arm(next.at);
+      },
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * A stream's idle timeout: `expire` runs when `touch` has not been called for `timeoutMs`. One
+ * timer per quiet period rather than one per chunk: when it falls due after a chunk came, it
+ * sleeps again for what is left since that chunk.
+ */
+class IdleTimer {
+  private last: number;
+  private readonly timer = new AbortController();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly expire: () => void,
+  ) {
+    this.last = clock.now();
+    this.sleepUntil(this.last + timeoutMs);
+  }
+
+  touch(): void {
+    this.last = this.clock.now();
+  }
+
+  stop(): void {
+    this.timer.abort(TIMER_DONE);
+  }
+
+  private sleepUntil(at: number): void {
+    this.clock.sleep(at - this.clock.now(), this.timer.signal).then(
+      () => {
+        const due = this.last + this.timeoutMs;
+        if (this.clock.now() >= due) this.expire();
+        else this.sleepUntil(due);
+      },
+      () => undefined,
+    );
+  }
 }
 
 interface Reply {

@@ -8,12 +8,13 @@
  * editor asks the user); a refusal fails the call and sends nothing.
  */
 import { setMaxListeners } from 'node:events';
+import type OpenAI from 'openai';
 import type { ChatCallOptions, ChatModel, ChatResult, CacheMode } from './chatModel';
 import type { CompletionRequest, ModelClientOptions } from './client';
 import { ModelClient, OPENAI_DEFAULT_BASE_URL, requestParams } from './client';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
-import { FatalModelError, ModelCancelledError, ModelError } from './errors';
+import { FatalModelError, ModelCancelledError, ModelError, RequestDeferredError } from './errors';
 import { UsageLedger, costOf } from './accounting';
 import type { ModelProfile, SamplingDefaults } from './profile';
 import { redact } from './redact';
@@ -31,6 +32,17 @@ export class OriginNotApprovedError extends FatalModelError {
     super(`profile "${profile}": requests to ${origin} were not approved, so nothing was sent to it`, profile, 0, 'origin_not_approved');
     this.name = 'OriginNotApprovedError';
   }
+}
+
+/** A call the engine did not send (defer mode): what a batch request file needs to send it later. */
+export interface DeferredRequest {
+  /** The call's cache key: its reply, imported under this id, answers the call next time. */
+  readonly customId: string;
+  readonly profile: string;
+  /** Where the profile sends its requests (normalised). */
+  readonly baseURL: string;
+  /** The exact body the client would have sent (`requestParams`), without `stream`. */
+  readonly body: OpenAI.ChatCompletionCreateParamsNonStreaming;
 }
 
 export interface ModelEngineOptions {
@@ -54,6 +66,11 @@ export interface ModelEngineOptions {
   log?(message: string): void;
   /** Passed to every ModelClient (retry policy, timeouts, jitter source). */
   readonly client?: Omit<ModelClientOptions, 'apiKey' | 'clock' | 'fetch'>;
+  /**
+   * Defer mode (a batch export): a call the cache cannot answer is not sent but given to this sink,
+   * and fails with RequestDeferredError. Needs `cacheDirectory`; keys and approvals are never asked for.
+   */
+  deferRequests?(request: DeferredRequest): void;
 }
 
 export class ModelEngine {
@@ -79,6 +96,7 @@ export class ModelEngine {
     this.profiles = profiles;
     this.ledger = options.ledger ?? new UsageLedger();
     this.cache = options.cacheDirectory !== undefined ? new ResponseCache(options.cacheDirectory, options.cacheOptions) : undefined;
+    if (options.deferRequests && !this.cache) throw new Error('defer mode needs a response cache: give cacheDirectory, where imported replies go');
     this.clock = options.clock ?? systemClock;
     // Every call in flight listens to the engine's lifetime: hundreds at a time is expected, not a leak.
     setMaxListeners(0, this.lifetime.signal);
@@ -123,7 +141,8 @@ export class ModelEngine {
     const started = this.clock.now();
     const sample = options.sample ?? 0;
     const mode = options.cache ?? this.options.cacheMode ?? 'use';
-    const key = this.cache ? cacheKey({ baseURL: profile.baseURL ?? OPENAI_DEFAULT_BASE_URL, params: requestParams(profile, request), sample }) : undefined;
+    const params = this.cache ? requestParams(profile, request) : undefined;
+    const key = params ? cacheKey({ baseURL: profile.baseURL ?? OPENAI_DEFAULT_BASE_URL, params, sample }) : undefined;
 
     if (this.cache && key !== undefined && mode === 'use') {
       const hit = this.readCache(key);
@@ -137,19 +156,30 @@ export class ModelEngine {
       }
     }
 
-    const signal = options.signal ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal;
-    // Not counted as a request when it fails: nothing was sent (a denied origin, a key store error).
-    const client = await this.clientFor(profile);
-    if (signal.aborted) throw new ModelCancelledError(profile.name);
-    // A profile stopped by a refused key or no quota: the client would refuse without sending.
-    const stopped = client.fatalError();
-    if (stopped) throw stopped;
+    if (this.options.deferRequests && key !== undefined && params) {
+      // Before the key or the approval is asked for: nothing is sent in defer mode.
+      this.options.deferRequests({ customId: key, profile: profile.name, baseURL: baseURLOf(profile), body: params });
+      throw new RequestDeferredError(profile.name, key);
+    }
+
+    const link = options.signal ? linkSignals(options.signal, this.lifetime.signal) : undefined;
+    const signal = link?.signal ?? this.lifetime.signal;
     let result;
     try {
-      result = await client.complete(request, { signal });
-    } catch (error) {
-      if (!(error instanceof ModelCancelledError)) this.ledger.recordFailed(profile.name, profile.model);
-      throw error;
+      // Not counted as a request when it fails: nothing was sent (a denied origin, a key store error).
+      const client = await this.clientFor(profile);
+      if (signal.aborted) throw new ModelCancelledError(profile.name);
+      // A profile stopped by a refused key or no quota: the client would refuse without sending.
+      const stopped = client.fatalError();
+      if (stopped) throw stopped;
+      try {
+        result = await client.complete(request, { signal });
+      } catch (error) {
+        if (!(error instanceof ModelCancelledError)) this.ledger.recordFailed(profile.name, profile.model);
+        throw error;
+      }
+    } finally {
+      link?.unlink();
     }
     const costUsd = costOf(profile, result.usage);
     this.ledger.recordAnswered(profile.name, profile.model, result.usage, costUsd);
@@ -248,6 +278,30 @@ class EngineChatModel implements ChatModel {
   complete(request: CompletionRequest, options: ChatCallOptions = {}): Promise<ChatResult> {
     return this.engine.complete(this.definition, request, options);
   }
+}
+
+/**
+ * A signal that aborts when either source does, until `unlink`. AbortSignal.any would do, but in
+ * Node 20 it costs about 20 µs a call, and each composite stays registered on the engine's
+ * long-lived lifetime signal until it is collected; this costs one controller and two listeners.
+ */
+function linkSignals(first: AbortSignal, second: AbortSignal): { readonly signal: AbortSignal; unlink(): void } {
+  const controller = new AbortController();
+  const onFirst = (): void => controller.abort(first.reason);
+  const onSecond = (): void => controller.abort(second.reason);
+  const unlink = (): void => {
+    first.removeEventListener('abort', onFirst);
+    second.removeEventListener('abort', onSecond);
+  };
+  if (first.aborted) controller.abort(first.reason);
+  else if (second.aborted) controller.abort(second.reason);
+  else {
+    // A row's signal carries one listener per call in flight (both orders, k samples, n teachers…): many is expected, and each is removed when its call ends.
+    setMaxListeners(0, first);
+    first.addEventListener('abort', onFirst, { once: true });
+    second.addEventListener('abort', onSecond, { once: true });
+  }
+  return { signal: controller.signal, unlink };
 }
 
 /** Where a profile's requests go. */

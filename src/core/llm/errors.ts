@@ -91,3 +91,21 @@ export class AttemptError extends Error {
     this.name = 'AttemptError';
   }
 }
+
+/** What a deferred call's error says; a failed row's message that contains it was only deferred. */
+export const DEFERRED_TO_BATCH = 'deferred to a batch request file';
+
+/**
+ * The engine is in defer mode (a batch export): the call was not sent but written to a batch
+ * request file, under `customId` (its cache key). Not fatal: the row fails now and is done by a
+ * later run, once the batch's replies are imported into the cache.
+ */
+export class RequestDeferredError extends ModelError {
+  constructor(
+    profile: string,
+    readonly customId: string,
+  ) {
+    super(`profile "${profile}": ${DEFERRED_TO_BATCH}`, profile);
+    this.name = 'RequestDeferredError';
+  }
+}

@@ -19,7 +19,7 @@ export type { CachedReply, CacheKeyMaterial, ResponseCacheOptions } from './resp
 export { ResponseCache, cacheKey, canonicalJson, normaliseBaseURL } from './responseCache';
 export type { ProfileUsage, UsageSummary } from './accounting';
 export { UsageLedger, costOf, formatCost, formatUsageTable } from './accounting';
-export type { ModelEngineOptions } from './engine';
+export type { DeferredRequest, ModelEngineOptions } from './engine';
 export { ModelEngine, OriginNotApprovedError, baseURLOf, originOf } from './engine';
 export type { JsonPath, ProfilesConfig, ProfilesProblem, ProfilesValidationOptions } from './profilesFile';
 export { ProfilesFileError, parseProfilesText, profilesFromSettings, validateProfilesConfig } from './profilesFile';

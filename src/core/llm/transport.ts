@@ -4,11 +4,12 @@
  * - A profile's concurrent calls reuse warm connections (one request at a time on each), up to
  *   `connections` per origin; nothing global is changed (the process-wide dispatcher is shared
  *   with the editor and with other extensions).
- * - It sends with undici's `request` rather than a WHATWG `fetch` (undici's or Node's), whose
- *   request, header and body-stream objects cost noticeably more CPU per call; at thousands of
- *   calls a second the CPU is the limit (bench/engineThroughput.bench.ts). A JSON reply with a length (every non-streaming
- *   completion) is read whole before it is handed over; anything else (an SSE stream) is handed
- *   over as it arrives.
+ * - It sends through undici's dispatcher with a handler of its own (FetchHandler) rather than a
+ *   WHATWG `fetch` (undici's or Node's) or undici's `request`, whose request, header and
+ *   body-stream objects cost noticeably more CPU per call; at thousands of calls a second the CPU
+ *   is the limit (bench/engineThroughput.bench.ts). A JSON reply with a length (every
+ *   non-streaming completion) is gathered whole before it is handed over; anything else (an SSE
+ *   stream) is handed over as it arrives.
  * - The Agent has no timeouts of its own (connect, headers, body): the engine owns every deadline
  *   through the AbortSignal it passes, and a shorter timeout here would cut off a slow model that
  *   the engine is still willing to wait for. An abort stops the request or the stream at once and
@@ -68,6 +69,16 @@ export function createKeepAliveFetch(options: KeepAliveFetchOptions = {}): KeepA
     connect: { timeout: 0 },
   });
   let closing: Promise<void> | undefined;
+  // A profile sends every call to the same URL: parse it once, not per call.
+  let lastURL: { readonly input: string; readonly origin: string; readonly path: string } | undefined;
+  const target = (input: string | URL): { readonly origin: string; readonly path: string } => {
+    const text = typeof input === 'string' ? input : input.href;
+    if (lastURL?.input === text) return lastURL;
+    const url = new URL(text);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`keep-alive transport: not an http(s) URL: ${url.protocol}`);
+    lastURL = { input: text, origin: url.origin, path: `${url.pathname}${url.search}` };
+    return lastURL;
+  };
 
   const keepAliveFetch = async (input: Parameters<typeof globalThis.fetch>[0], init: RequestInit = {}): Promise<Response> => {
     if (closing) throw new TypeError('keep-alive transport: closed');
@@ -76,35 +87,19 @@ export function createKeepAliveFetch(options: KeepAliveFetchOptions = {}): KeepA
       // body, headers and signal that this transport would have to merge.
       throw new TypeError('keep-alive transport: pass a URL and an init object, not a Request');
     }
-    const url = new URL(input);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`keep-alive transport: not an http(s) URL: ${url.protocol}`);
+    const { origin, path } = target(input);
     const headers = headerRecord(init.headers);
-    const body = await requestBody(init.body, headers);
+    const body = isPlainBody(init.body) ? init.body : await requestBody(init.body, headers);
     const signal = init.signal ?? undefined;
-    const reply = await agent.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
-      method: (init.method ?? 'GET').toUpperCase() as HttpMethod,
-      headers,
-      body,
-      ...(signal ? { signal } : {}),
+    if (signal?.aborted) throw signal.reason;
+    return new Promise<Response>((resolve, reject) => {
+      const handler = new FetchHandler(resolve, reject, signal);
+      try {
+        agent.dispatch({ origin, path, method: (init.method ?? 'GET').toUpperCase() as HttpMethod, headers, body }, handler);
+      } catch (error) {
+        handler.onError(error instanceof Error ? error : new Error(String(error)));
+      }
     });
-    const responseHeaders = new Headers();
-    for (const [name, value] of Object.entries(reply.headers)) {
-      if (Array.isArray(value)) for (const item of value) responseHeaders.append(name, item);
-      else if (value !== undefined) responseHeaders.set(name, value);
-    }
-    const responseInit = { status: reply.statusCode, headers: responseHeaders };
-    if (NULL_BODY_STATUSES.has(reply.statusCode)) {
-      reply.body.resume(); // nothing to read; let the connection go back to the pool
-      return new Response(null, responseInit);
-    }
-    if (reply.headers['content-length'] !== undefined && isJson(reply.headers['content-type'])) {
-      // A JSON reply of known length (every non-streaming completion, every error): read it
-      // whole; an abort rejects this. Anything else (a stream, a download) is passed on as it comes.
-      return new BufferedJsonResponse(Buffer.from(await reply.body.arrayBuffer()), responseInit) as unknown as Response;
-    }
-    return new Response(Readable.toWeb(reply.body) as ReadableStream<Uint8Array>, responseInit);
   };
 
   return {
@@ -114,6 +109,143 @@ export function createKeepAliveFetch(options: KeepAliveFetchOptions = {}): KeepA
       return closing;
     },
   };
+}
+
+/**
+ * One request's replies from undici's dispatcher, turned into a Response: a JSON reply of known
+ * length (every non-streaming completion, every error) is gathered whole and resolves at its end;
+ * anything else (an SSE stream) resolves at its headers with a body stream that is fed as chunks
+ * come, with backpressure. Written against the dispatcher rather than `request`, whose Node
+ * Readable body and its consumers cost more CPU per call than the reply's JSON costs to parse.
+ * An abort of `signal` stops the request (or the stream) at once and closes its connection.
+ */
+class FetchHandler {
+  private abortRequest: ((reason: Error) => void) | undefined;
+  /** Set when the signal aborted before undici handed over its abort function. */
+  private abortedWith: Error | undefined;
+  private settled = false;
+  private nullBody = false;
+  private chunks: Buffer[] | undefined;
+  private responseInit: ResponseInit | undefined;
+  private stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+  private resume: (() => void) | undefined;
+  private readonly onAbort = (): void => {
+    const reason = abortError(this.signal);
+    if (this.abortRequest) this.abortRequest(reason);
+    else this.abortedWith = reason;
+  };
+
+  constructor(
+    private readonly resolve: (response: Response) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  onConnect(abort: (reason: Error) => void): void {
+    if (this.abortedWith) abort(this.abortedWith);
+    else this.abortRequest = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // an informational reply; the real one follows
+    const headers = new Headers();
+    let contentType: string | undefined;
+    let contentLength: string | undefined;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = (rawHeaders[i] as Buffer).toString('latin1').toLowerCase();
+      const value = (rawHeaders[i + 1] as Buffer).toString('latin1');
+      headers.append(name, value);
+      if (name === 'content-type') contentType ??= value;
+      else if (name === 'content-length') contentLength ??= value;
+    }
+    const responseInit = { status: statusCode, headers };
+    if (NULL_BODY_STATUSES.has(statusCode)) {
+      this.nullBody = true;
+      this.settle(new Response(null, responseInit));
+      return true;
+    }
+    if (contentLength !== undefined && isJson(contentType)) {
+      this.chunks = [];
+      this.responseInit = responseInit;
+      return true;
+    }
+    this.resume = resume;
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.stream = controller;
+      },
+      pull: () => this.resume?.(),
+      // The reader gave up: stop the request and free its connection.
+      cancel: (reason: unknown) => this.abortRequest?.(reason instanceof Error ? reason : new Error('the response body was cancelled')),
+    });
+    this.settle(new Response(body, responseInit));
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) {
+      this.chunks.push(chunk);
+      return true;
+    }
+    if (!this.stream) return true; // a null-body status: nothing to keep
+    try {
+      this.stream.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch {
+      return true; // the reader cancelled; the abort is on its way
+    }
+    // Above the stream's high-water mark: pause the socket until the reader pulls.
+    return (this.stream.desiredSize ?? 1) > 0;
+  }
+
+  onComplete(): void {
+    this.done();
+    if (this.chunks) {
+      const bytes = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+      this.chunks = undefined;
+      this.settle(new BufferedJsonResponse(bytes, this.responseInit ?? {}) as unknown as Response);
+      return;
+    }
+    if (this.stream) {
+      try {
+        this.stream.close();
+      } catch {
+        // Cancelled by its reader already.
+      }
+    }
+  }
+
+  onError(error: Error): void {
+    this.done();
+    this.chunks = undefined;
+    if (!this.settled) {
+      this.settled = true;
+      this.reject(error);
+    } else if (this.stream && !this.nullBody) {
+      try {
+        this.stream.error(error);
+      } catch {
+        // Cancelled by its reader already.
+      }
+    }
+  }
+
+  private settle(response: Response): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(response);
+  }
+
+  private done(): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** The signal's reason as an Error (what undici aborts with, and what the caller's fetch rejects with). */
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
 /** Request headers as a plain record with lower-case names, from any HeadersInit. */
@@ -139,6 +271,11 @@ function add(record: Record<string, string>, name: string, value: string | undef
   record[key] = existing === undefined ? value : `${existing}, ${value}`;
 }
 
+/** A body undici takes as it is (a JSON call's, the common case): no await, no conversion. */
+function isPlainBody(body: RequestInit['body']): body is string | Uint8Array | null | undefined {
+  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+}
+
 /**
  * The body as undici takes it. Text and bytes go as they are (JSON calls, the common case); any
  * other BodyInit (FormData for uploads, Blob, a stream) goes through a Response, which encodes it
@@ -158,8 +295,8 @@ async function requestBody(body: RequestInit['body'], headers: Record<string, st
 /** Response's constructor, typed so that a subclass may redefine the body and its readers (the typings declare them as plain properties). */
 type ResponseBase = new (body: null, init: ResponseInit) => { readonly headers: Headers };
 
-function isJson(contentType: string | string[] | undefined): boolean {
-  const type = (Array.isArray(contentType) ? contentType[0] : contentType)?.split(';')[0]?.trim().toLowerCase();
+function isJson(contentType: string | undefined): boolean {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
   return type !== undefined && (type === 'application/json' || type.endsWith('+json'));
 }
 

@@ -6,4 +6,5 @@ export { InputRowKeys } from './inputKeys';
 export { runGenerateBatch, GenerateBatchSettingsError, type GenerateBatchOptions } from './generateBatch';
 export { runSelfInstruct, type SelfInstructBatchOptions, type SelfInstructBatchSummary, type SelfInstructFilters } from './selfInstructBatch';
 export { runCritiqueBatch, rowSeed, type CritiqueBatchOptions, type CritiqueBatchSummary } from './critiqueBatch';
-export { runJudgeBatch, type JudgeBatchOptions, type JudgeBatchSummary, type JudgeCriteriaSource } from './judgeBatch';
+export { runJudgeBatch, rankingOptionProblems, type JudgeBatchOptions, type JudgeBatchSummary, type JudgeCriteriaSource } from './judgeBatch';
+export { runScoreBatch, scoreRubrics, scoreTargetOf, type ScoreBatchOptions, type ScoreBatchSummary, type ScoreSettings } from './scoreBatch';

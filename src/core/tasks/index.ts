@@ -31,3 +31,7 @@ export { judgePair, judgeCriteria, judgeSettingsProblems, majority, parseVerdict
 export { judgeMessages, criteriaText, VERDICT_SCHEMA, DEFAULT_COMPARE_QUESTION } from './judgePrompts';
 export { judgeInputOf, judgedRow, type JudgeRowInput } from './judgeRows';
 export { scoreAnswer, filterByScore, rowScore, parseGrade, rubricScoreMessages, rubricSettingsProblems, RubricScoreError, RubricSettingsError, RUBRIC_SCORE_SCHEMA, type ScoreOptions, type ScoreFilterResult } from './rubricScore';
+export {
+  rankCandidates, rankInputOf, rankedRow, rankedPreferenceRows, withBestAnswer, candidateCount, PREFERENCE_PAIRS,
+  type RankInput, type RankResult, type RankOptions, type RankedMatch, type CandidateRanking, type PreferencePairs, type PreferenceRowSettings,
+} from './rankCandidates';

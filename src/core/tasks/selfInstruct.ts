@@ -12,7 +12,7 @@ import { toConversationRow } from '../dataset/conversation';
 import { DISTILLERY_KEY } from '../dataset/rowEdit';
 import { InputError } from '../errors/located';
 import type { CacheMode, ChatModel, ChatResult } from '../llm/chatModel';
-import { FatalModelError, ModelCancelledError } from '../llm/errors';
+import { FatalModelError, ModelCancelledError, RequestDeferredError } from '../llm/errors';
 import { seededRandom } from '../random';
 import { foldForDuplicates } from './nearDuplicates';
 import { selfInstructMessages } from './prompts';
@@ -97,8 +97,8 @@ export interface SelfInstructResult {
   /** Model calls made, and those that failed (their messages, free of secrets). */
   readonly requests: number;
   readonly failedRequests: readonly string[];
-  /** Why it stopped: enough kept, or the request limit reached first. */
-  readonly stoppedBy: 'count' | 'maxRequests';
+  /** Why it stopped: enough kept, the request limit reached first, or its requests were deferred to a batch file (nothing answered yet). */
+  readonly stoppedBy: 'count' | 'maxRequests' | 'deferred';
 }
 
 // ---- reading seeds ----------------------------------------------------------------------------
@@ -298,6 +298,10 @@ export async function synthesizeInstructions(options: SelfInstructOptions): Prom
     for (let k = 0; k < Math.min(concurrency, wanted, maxRequests - requests); k++) batch.push(ask(requests + k));
     requests += batch.length;
     const replies = await Promise.all(batch);
+    // Requests handed to a batch file (dry runs, batch export) get no reply now: asking more would only repeat them.
+    if (replies.some((reply) => 'error' in reply && reply.error instanceof RequestDeferredError)) {
+      return { requested: count, accepted, proposed, rejected, requests, failedRequests, stoppedBy: 'deferred' };
+    }
     for (const reply of replies) {
       if ('error' in reply) {
         if (reply.error instanceof ModelCancelledError || reply.error instanceof FatalModelError) throw reply.error;

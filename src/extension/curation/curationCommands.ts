@@ -61,7 +61,9 @@ async function findDuplicates(ctx: Ctx, uri: unknown, request: DuplicateRequest)
       const abort = new AbortController();
       const listener = token.onCancellationRequested(() => abort.abort());
       try {
-        return await findDocumentDuplicates(document.getText(), name, field, threshold, abort.signal);
+        // The row check (when on) already flags rows identical to an earlier one: they are not flagged twice.
+        const leaveOutIdenticalRows = ctx.config.settings.diagnosticsEnabled;
+        return await findDocumentDuplicates(document.getText(), name, { field, threshold, leaveOutIdenticalRows, signal: abort.signal });
       } finally {
         listener.dispose();
       }
@@ -75,10 +77,12 @@ async function findDuplicates(ctx: Ctx, uri: unknown, request: DuplicateRequest)
   diagnostics.show(document, found.findings);
   const { report } = found;
   ctx.logger.info(`find duplicates in ${name} (${field}, threshold ${threshold}): ${report.exactDuplicates} exact, ${report.nearDuplicates} near of ${report.rows} rows`);
+  const identical = found.identicalRowsLeftOut;
+  const alreadyFlagged = identical === 0 ? '' : ` ${identical} of them ${identical === 1 ? 'is an identical row' : 'are identical rows'}, already flagged "Duplicate row" by the row check.`;
   const summary =
     report.removed === 0
       ? `No duplicate ${field}s in ${name} (${report.rows} rows, threshold ${threshold}).`
-      : `${name}: ${report.exactDuplicates} exact and ${report.nearDuplicates} near-duplicate ${field}s in ${report.rows} rows, shown in Problems.`;
+      : `${name}: ${report.exactDuplicates} exact and ${report.nearDuplicates} near-duplicate ${field}s in ${report.rows} rows, shown in Problems.${alreadyFlagged}`;
   void vscode.window.showInformationMessage(`Distillery: ${summary}`);
   return found;
 }

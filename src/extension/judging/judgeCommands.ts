@@ -1,6 +1,7 @@
 /**
- * The judging commands: Judge Row (the row's Judge lens and the palette), the verdict panel's
- * override, next and previous, and Show Verdict Panel. The panel is made with the first of them.
+ * The judging commands: Judge Row and Score Row (the row's lenses and the palette), the verdict
+ * panel's cancel, override, next and previous, and Show Verdict Panel. The panel is made with the
+ * first of them.
  */
 import * as vscode from 'vscode';
 import type { Verdict } from '../../core/tasks/judgeTypes';
@@ -21,13 +22,22 @@ export function verdictViewOf(ctx: Ctx): VerdictView {
 }
 
 /** The (uri, 1-based line) a lens passes, else the active editor's cursor. */
-function rowAt(args: readonly unknown[]): { uri: vscode.Uri; line: number } {
+function rowAt(args: readonly unknown[], command = 'Judge Row'): { uri: vscode.Uri; line: number } {
   const [uri, line] = args;
   if (uri instanceof vscode.Uri && typeof line === 'number' && Number.isInteger(line) && line >= 1) return { uri, line };
   const editor = vscode.window.activeTextEditor;
   if (editor) return { uri: editor.document.uri, line: editor.selection.active.line + 1 };
-  throw new Error('Judge Row acts on a row: use it from the row\'s CodeLens, or with the cursor on the row.');
+  throw new Error(`${command} acts on a row: use it from the row's CodeLens, or with the cursor on the row.`);
 }
+
+/**
+ * `distillery.scoreRow`: (uri, line) from the lens, else the cursor's row. Returns the
+ * ScoreRowOutcome. Registered here, after the row actions' table, so it replaces their stand-in.
+ */
+export const scoreRowCommand: CommandFactory = (ctx) => {
+  const view = verdictViewOf(ctx);
+  return (...args: unknown[]) => view.score(rowAt(args, 'Score Row'));
+};
 
 /** `distillery.judgeRow`: (uri, line) from the lens, else the cursor's row. Returns the JudgeRowOutcome. */
 export const judgeRowCommand: CommandFactory = (ctx) => {
@@ -68,6 +78,11 @@ export const judgeCommands: CommandTable = {
       await view.reveal();
       return view.shown;
     };
+  },
+  /** Stops the judging or scoring in progress (the view's Cancel button); resolves with whether one ran. */
+  'distillery.verdictCancel': (ctx) => {
+    const view = verdictViewOf(ctx);
+    return () => view.cancel();
   },
   'distillery.verdictOverride': overrideCommand,
   'distillery.verdictNextRow': (ctx) => {

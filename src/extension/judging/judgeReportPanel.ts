@@ -10,7 +10,7 @@ import type { DatasetSnapshot } from '../datasetModel';
 import { Disposable } from '../lifecycle';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 
-const viewType = 'distillery.judgeReport';
+export const judgeReportViewType = 'distillery.judgeReport';
 const refreshDelayMs = 300;
 /** Problems listed in the panel; the rest are counted. */
 const MAX_PROBLEMS = 20;
@@ -29,11 +29,22 @@ export class JudgeReportPanel extends Disposable {
     if (panel) {
       panel.retarget(document);
     } else {
-      const webviewPanel = vscode.window.createWebviewPanel(viewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
+      const webviewPanel = vscode.window.createWebviewPanel(judgeReportViewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
       panel = ctx.register(new JudgeReportPanel(ctx, webviewPanel, document));
       JudgeReportPanel.current = panel;
     }
     return panel.refresh(true)?.report;
+  }
+
+  /** Brings back a panel VS Code restored after a window reload, on the dataset it described. */
+  static restore(ctx: Ctx, webviewPanel: vscode.WebviewPanel, document: vscode.TextDocument): JudgeReportPanel {
+    JudgeReportPanel.current?.dispose();
+    webviewPanel.webview.options = webviewOptions(ctx.extensionUri);
+    webviewPanel.title = title(document);
+    const panel = ctx.register(new JudgeReportPanel(ctx, webviewPanel, document));
+    JudgeReportPanel.current = panel;
+    panel.refresh(false);
+    return panel;
   }
 
   private constructor(
@@ -84,11 +95,11 @@ export class JudgeReportPanel extends Disposable {
     const fileName = path.basename(this.document.fileName);
     try {
       const view = judgeReportView(this.ctx.datasets.snapshot(this.document), fileName);
-      this.setMessage({ type: 'report', view });
+      this.setMessage({ type: 'report', view, uri: this.document.uri.toString() });
       return view;
     } catch (error) {
       this.ctx.logger.error(error instanceof Error ? error : String(error));
-      this.setMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      this.setMessage({ type: 'error', message: error instanceof Error ? error.message : String(error), uri: this.document.uri.toString() });
       if (rethrow) throw error;
       return undefined;
     }

@@ -105,6 +105,8 @@ export async function judgeDocumentRow(ctx: Ctx, document: vscode.TextDocument, 
   } finally {
     external?.dispose();
   }
+  // A cancel that came as the last verdict arrived still wins: nothing is written.
+  if (abort.signal.aborted) return fail(`line ${line}: judging cancelled; nothing was changed`, { cancelled: true });
 
   const result = await applyRowEdit(document, { line, version: read.version, expectedText: read.text, newText: JSON.stringify(judgedRow(row, verdict)) });
   if (!result.applied) return fail(`line ${line}: the verdict was not written: ${result.message}`, { verdict });

@@ -1,16 +1,17 @@
 /**
- * The verdict panel: a webview view in the Explorer side bar that shows the row under the cursor
- * in a dataset (or the row last judged): its answers A and B, its verdict and every sample of
- * it, its human label, with buttons to judge, to override, and to step to the next or previous
- * row with a pair.
+ * The verdict panel: a webview view in Distillery's side bar that shows the row under the cursor
+ * in a dataset (or the row last judged or scored): its answers A and B, its verdict and every
+ * sample of it, its human label, its rubric scores, with buttons to judge, to score, to cancel
+ * either while it runs, to override, and to step to the next or previous row with a pair.
  */
 import * as vscode from 'vscode';
 import type { Verdict } from '../../core/tasks/judgeTypes';
-import type { HostMessage, RowVerdictView, WebviewMessage } from '../../webview/verdict/protocol';
+import type { HostMessage, RowActivity, RowVerdictView, WebviewMessage } from '../../webview/verdict/protocol';
 import type { Ctx } from '../ctx';
 import { isDataset } from '../datasetModel';
 import { Disposable } from '../lifecycle';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { scoreDocumentRow, type ScoreRowOutcome } from '../scoring/rowScoring';
 import { fileNameOf, judgeDocumentRow, labelDocumentRow, type JudgeRowOutcome, type LabelOutcome } from './rowJudging';
 import { rowVerdictView } from './verdictViewModel';
 
@@ -19,6 +20,8 @@ import { rowVerdictView } from './verdictViewModel';
 export const verdictViewType = 'distilleryVerdict';
 /** The <title> of the view's page (the e2e tests find its frame by it). */
 export const verdictDocumentTitle = 'Verdict';
+/** Context key: true while the view's page has the keyboard focus (its keybindings' `when`). */
+export const verdictFocusedContextKey = 'distillery.verdictFocused';
 
 interface RowAt {
   readonly uri: vscode.Uri;
@@ -26,9 +29,13 @@ interface RowAt {
   readonly line: number;
 }
 
+function rowKey(row: RowAt): string {
+  return `${row.uri.toString()}#${row.line}`;
+}
+
 /** Shown on the current row until the cursor leaves it. */
 interface RowNote {
-  readonly status?: 'judging';
+  readonly status?: RowActivity;
   readonly message?: RowVerdictView['message'];
 }
 
@@ -38,9 +45,13 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
   private row: RowAt | undefined;
   private note: RowNote = {};
   private shownView: RowVerdictView | undefined;
+  /** Judging and scoring in progress, by row (rowKey), which Cancel stops. */
+  private readonly running = new Map<string, vscode.CancellationTokenSource>();
 
   constructor(private readonly ctx: Ctx) {
     super();
+    // Model calls still running when the extension stops are abandoned, not left to write.
+    this._register({ dispose: () => this.running.forEach((source) => source.cancel()) });
     this._register(vscode.window.registerWebviewViewProvider(verdictViewType, this));
     this._register(
       vscode.window.onDidChangeTextEditorSelection((event) => {
@@ -70,6 +81,7 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
     view.webview.onDidReceiveMessage((message: WebviewMessage) => void this.onMessage(message));
     view.onDidDispose(() => {
       if (this.view === view) this.view = undefined;
+      void vscode.commands.executeCommand('setContext', verdictFocusedContextKey, false);
     });
   }
 
@@ -97,9 +109,9 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
     const document = await vscode.workspace.openTextDocument(row.uri);
     this.follow(row);
     void this.reveal();
-    const outcome = await judgeDocumentRow(this.ctx, document, row.line, {
-      onStart: () => this.annotate(row, { status: 'judging' }),
-    });
+    const outcome = await this.whileRunning(row, (cancellation) =>
+      judgeDocumentRow(this.ctx, document, row.line, { onStart: () => this.annotate(row, { status: 'judging' }), cancellation }),
+    );
     const landed = { uri: row.uri, line: outcome.line };
     if (this.isCurrent(row)) this.row = landed;
     this.annotate(landed, { message: { kind: outcome.applied ? 'info' : 'error', text: outcome.applied ? `Judged: ${outcome.message}` : outcome.message } });
@@ -107,6 +119,47 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
     else if (outcome.cancelled) void vscode.window.showInformationMessage(`Distillery: ${outcome.message}.`);
     else void this.showError(outcome.message);
     return outcome;
+  }
+
+  /** Scores the row on `line` of `uri` on the constitution's rubrics, showing it here while the judge works. */
+  async score(row: RowAt): Promise<ScoreRowOutcome> {
+    const document = await vscode.workspace.openTextDocument(row.uri);
+    this.follow(row);
+    void this.reveal();
+    const outcome = await this.whileRunning(row, (cancellation) =>
+      scoreDocumentRow(this.ctx, document, row.line, { onStart: () => this.annotate(row, { status: 'scoring' }), cancellation }),
+    );
+    const landed = { uri: row.uri, line: outcome.line };
+    if (this.isCurrent(row)) this.row = landed;
+    this.annotate(landed, { message: { kind: outcome.applied ? 'info' : 'error', text: outcome.applied ? `Scored: ${outcome.message}` : outcome.message } });
+    if (outcome.applied || outcome.cancelled) void vscode.window.showInformationMessage(`Distillery: ${outcome.message}.`);
+    else void this.showError(outcome.message);
+    return outcome;
+  }
+
+  /**
+   * Stops judging or scoring (nothing is written): the run on the row shown, else every run in
+   * progress. False when none runs.
+   */
+  cancel(): boolean {
+    const shown = this.row ? this.running.get(rowKey(this.row)) : undefined;
+    const cancelled = shown ? [shown] : [...this.running.values()];
+    for (const source of cancelled) source.cancel();
+    return cancelled.length > 0;
+  }
+
+  /** Runs a judging or scoring of `row` with the token Cancel fires; several rows may run at once. */
+  private async whileRunning<T>(row: RowAt, run: (cancellation: vscode.CancellationToken) => Promise<T>): Promise<T> {
+    const key = rowKey(row);
+    if (this.running.has(key)) throw new Error(`line ${row.line} is already being judged or scored: wait for it, or cancel it`);
+    const source = new vscode.CancellationTokenSource();
+    this.running.set(key, source);
+    try {
+      return await run(source.token);
+    } finally {
+      this.running.delete(key);
+      source.dispose();
+    }
   }
 
   /** Writes a person's label on the row shown (or `row`). */
@@ -168,6 +221,15 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
           break;
         case 'judge':
           if (this.row) await this.judge(this.row);
+          break;
+        case 'score':
+          if (this.row) await this.score(this.row);
+          break;
+        case 'cancel':
+          this.cancel();
+          break;
+        case 'focus':
+          await vscode.commands.executeCommand('setContext', verdictFocusedContextKey, message.focused);
           break;
         case 'override':
           await this.override(message.winner);

@@ -4,8 +4,10 @@
 import { isJsonObject } from '../../core/dataset/jsonValue';
 import { DISTILLERY_KEY } from '../../core/dataset/rowEdit';
 import { judgeInputOf } from '../../core/tasks/judgeRows';
-import type { HumanLabel, PairVerdict, Verdict } from '../../core/tasks/judgeTypes';
-import type { JudgementView, RowVerdictView } from '../../webview/verdict/protocol';
+import type { HumanLabel, PairVerdict, ScoreResult, Verdict } from '../../core/tasks/judgeTypes';
+import { rowScore } from '../../core/tasks/rubricScore';
+import type { JudgementView, RowScoreView, RowVerdictView, ScoreSetView } from '../../webview/verdict/protocol';
+import { scoreTargetOf } from '../scoring/scoredRow';
 import { criteriaWords } from './judgeCriteriaWords';
 
 const VERDICTS: readonly Verdict[] = ['A', 'B', 'tie'];
@@ -56,6 +58,39 @@ export function judgementViewOf(row: unknown): JudgementView | undefined {
   };
 }
 
+function scoreSetView(result: ScoreResult): ScoreSetView {
+  const scores = Array.isArray(result.scores) ? result.scores.filter((s) => isJsonObject(s) && typeof s.score === 'number') : [];
+  return {
+    reward: result.reward,
+    scores: scores.map((s) => ({
+      rubric: String(s.rubric),
+      criterion: typeof s.criterion === 'string' ? s.criterion : '',
+      score: s.score,
+      rationale: typeof s.rationale === 'string' ? s.rationale : '',
+      judge: `${String(s.judge)} (${String(s.model)})`,
+      weight: typeof s.weight === 'number' ? s.weight : 1,
+    })),
+    time: typeof result.time === 'string' ? result.time : '',
+  };
+}
+
+/** The row's `distillery.score` (and a pair's `rejectedScore`) as the panel shows it; undefined when it has none it can read. */
+export function scoreViewOf(row: unknown): RowScoreView | undefined {
+  const score = rowScore(row);
+  if (!score) return undefined;
+  const rejected = rowScore({ [DISTILLERY_KEY]: { score: metadataOf(row)?.rejectedScore } });
+  return { answer: scoreSetView(score), ...(rejected ? { rejected: scoreSetView(rejected) } : {}), pair: rejected !== undefined };
+}
+
+function isScorable(row: unknown): boolean {
+  try {
+    scoreTargetOf(row);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The panel's view of the row on `line` (1-based) of `fileName`, from its text. */
 export function rowVerdictView(fileName: string, line: number, text: string): RowVerdictView {
   const title = `${fileName}, line ${line}`;
@@ -65,16 +100,18 @@ export function rowVerdictView(fileName: string, line: number, text: string): Ro
   } catch (error) {
     return { title, line, problem: `Line ${line} is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
   }
+  const score = scoreViewOf(row);
+  const scoring = { ...(score ? { score } : {}), scorable: isScorable(row) };
   let pair: { a: string; b: string };
   try {
     const { input } = judgeInputOf(row);
     pair = { a: input.a, b: input.b };
   } catch (error) {
-    return { title, line, problem: `Line ${line}: ${error instanceof Error ? error.message : String(error)}` };
+    return { title, line, problem: `Line ${line}: ${error instanceof Error ? error.message : String(error)}`, ...scoring };
   }
   const judgement = judgementViewOf(row);
   const human = humanLabelOf(row);
-  return { title, line, ...pair, ...(judgement ? { judgement } : {}), ...(human ? { human } : {}) };
+  return { title, line, ...pair, ...(judgement ? { judgement } : {}), ...(human ? { human } : {}), ...scoring };
 }
 
 /** The row's text with `distillery.human` set to `label`; everything else stays. */

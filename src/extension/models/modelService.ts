@@ -9,7 +9,8 @@
 import * as vscode from 'vscode';
 import { UsageLedger } from '../../core/llm/accounting';
 import type { ChatModel } from '../../core/llm/chatModel';
-import { ModelEngine, baseURLOf, originOf } from '../../core/llm/engine';
+import { ModelEngine, baseURLOf, originOf, type ModelEngineOptions } from '../../core/llm/engine';
+import type { ModelProfile } from '../../core/llm/profile';
 import type { Config } from '../config';
 import { Disposable } from '../lifecycle';
 import type { Logger } from '../logger';
@@ -110,6 +111,24 @@ export class EditorModelService extends Disposable implements ModelService {
       return new LanguageModelChatModel(name, chat, this.ledger);
     }
     return this.currentEngine().model(name);
+  }
+
+  /**
+   * A new engine for a pipeline run, over `profiles` (a pipeline file's own "models"; `source`
+   * names the file) or else the settings' profiles: keys from SecretStorage by origin, each
+   * origin approved before its first request, calls counted in the session's ledger. The caller
+   * disposes it.
+   */
+  pipelineEngine(profiles: ReadonlyMap<string, ModelProfile> | undefined, source: string, options: Pick<ModelEngineOptions, 'cacheDirectory' | 'cacheMode' | 'deferRequests'> = {}): ModelEngine {
+    if (this.isDisposed) throw new Error('Distillery is shutting down');
+    return new ModelEngine({
+      profiles: profiles ?? this.resolved.profiles,
+      keyFor: (profile) => this.apiKeys.get(originOf(baseURLOf(profile))),
+      beforeFirstRequest: (origin, profile) => this.approval.ensure(origin, profiles ? `profile "${profile.name}" from ${source}` : this.describeSource(profile.name)),
+      ledger: this.ledger,
+      log: (message) => this.logger.warn(message),
+      ...options,
+    });
   }
 
   /** Origins of the configured profiles, each with the profiles that use it. */

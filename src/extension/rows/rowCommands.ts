@@ -3,8 +3,8 @@ import type { CommandTable, CommandFactory } from '../commandTable';
 import type { Ctx } from '../ctx';
 import { critiqueRowCommand } from '../critique/critiqueCommands';
 import { generateRowCommand } from '../generate/generateCommands';
-import { judgeRowCommand } from '../judging/judgeCommands';
-import { ROW_ACTION_COMMANDS, ROW_ACTION_TITLES, type RowAction } from './rowActions';
+import { judgeRowCommand, scoreRowCommand } from '../judging/judgeCommands';
+import { ROW_ACTION_COMMANDS } from './rowActions';
 
 /** The row preview's command (registered by the preview feature): it takes (uri, 1-based line). */
 export const SHOW_ROW_PREVIEW_COMMAND = 'distillery.showRowPreview';
@@ -31,28 +31,15 @@ async function showPreview(ctx: Ctx, uri: vscode.Uri, line: number, state: { war
   }
 }
 
-/**
- * A row action. Preview opens the row preview. Score is not built yet: it opens the preview of
- * its row and says, once per session, that the action itself arrives in a later version.
- * (Generate, Critique & Revise and Judge act: see generate/, critique/ and judging/.)
- */
-function rowAction(action: RowAction): CommandFactory {
-  return (ctx) => {
-    const previewState = sharedPreviewState(ctx);
-    let told = false;
-    return async (...args: unknown[]) => {
-      const { uri, line } = rowArguments(args);
-      ctx.logger.debug(`${ROW_ACTION_COMMANDS[action]} ${uri.toString()}:${line}`);
-      await showPreview(ctx, uri, line, previewState);
-      if (action !== 'preview' && !told) {
-        told = true;
-        void vscode.window.showInformationMessage(
-          `Distillery: ${ROW_ACTION_TITLES[action]} arrives in a later version. For now it opens the row preview.`,
-        );
-      }
-    };
+/** Preview opens the row preview; the other row actions live with their features (generate/, critique/, judging/). */
+const previewRowCommand: CommandFactory = (ctx) => {
+  const previewState = sharedPreviewState(ctx);
+  return async (...args: unknown[]) => {
+    const { uri, line } = rowArguments(args);
+    ctx.logger.debug(`${ROW_ACTION_COMMANDS.preview} ${uri.toString()}:${line}`);
+    await showPreview(ctx, uri, line, previewState);
   };
-}
+};
 
 /** One "preview not available" warning per activation, whichever action ran into it. */
 const previewStates = new WeakMap<Ctx, { warned: boolean }>();
@@ -67,9 +54,9 @@ function sharedPreviewState(ctx: Ctx): { warned: boolean } {
 
 /** Commands that act on one row (the CodeLens actions). Each takes (uri, 1-based line). */
 export const rowCommands: CommandTable = {
-  [ROW_ACTION_COMMANDS.preview]: rowAction('preview'),
+  [ROW_ACTION_COMMANDS.preview]: previewRowCommand,
   [ROW_ACTION_COMMANDS.generate]: generateRowCommand,
   [ROW_ACTION_COMMANDS.critique]: critiqueRowCommand,
   [ROW_ACTION_COMMANDS.judge]: judgeRowCommand,
-  [ROW_ACTION_COMMANDS.score]: rowAction('score'),
+  [ROW_ACTION_COMMANDS.score]: scoreRowCommand,
 };

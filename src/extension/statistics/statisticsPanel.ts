@@ -7,7 +7,13 @@ import { Disposable } from '../lifecycle';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 import { computeStatistics } from './computeStatistics';
 
-const viewType = 'distillery.statistics';
+export const statisticsViewType = 'distillery.statistics';
+
+/**
+ * The statistics as posted: with the dataset's URI, which the webview keeps in its state
+ * (`statistics.uri`) so that the panel's serializer can restore it on that file after a reload.
+ */
+export type StatisticsViewWithUri = DatasetStatisticsView & { readonly uri?: string };
 const refreshDelayMs = 300;
 
 /** The statistics of one dataset, beside the editor; one panel, re-pointed at each request. */
@@ -25,12 +31,23 @@ export class StatisticsPanel extends Disposable {
     if (panel) {
       panel.retarget(document);
     } else {
-      const webviewPanel = vscode.window.createWebviewPanel(viewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
+      const webviewPanel = vscode.window.createWebviewPanel(statisticsViewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
       panel = ctx.register(new StatisticsPanel(ctx, webviewPanel, document));
       StatisticsPanel.current = panel;
     }
     const view = await panel.refresh(true);
     return view?.report;
+  }
+
+  /** Brings back a panel VS Code restored after a window reload, on the dataset it described. */
+  static restore(ctx: Ctx, webviewPanel: vscode.WebviewPanel, document: vscode.TextDocument): StatisticsPanel {
+    StatisticsPanel.current?.dispose();
+    webviewPanel.webview.options = webviewOptions(ctx.extensionUri);
+    webviewPanel.title = title(document);
+    const panel = ctx.register(new StatisticsPanel(ctx, webviewPanel, document));
+    StatisticsPanel.current = panel;
+    void panel.refresh(false);
+    return panel;
   }
 
   private constructor(
@@ -89,7 +106,8 @@ export class StatisticsPanel extends Disposable {
     this.setMessage({ type: 'computing', fileName: path.basename(document.fileName) });
     try {
       const statistics = await computeStatistics(this.ctx, document, source.token);
-      if (this.running === source && !this.isDisposed) this.setMessage({ type: 'statistics', statistics });
+      const posted: StatisticsViewWithUri = { ...statistics, uri: document.uri.toString() };
+      if (this.running === source && !this.isDisposed) this.setMessage({ type: 'statistics', statistics: posted });
       return statistics;
     } catch (error) {
       if (error instanceof vscode.CancellationError || source.token.isCancellationRequested) {

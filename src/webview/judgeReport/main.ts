@@ -168,10 +168,11 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   switch (message.type) {
     case 'report':
-      vscode.setState({ view: message.view });
+      vscode.setState({ view: message.view, uri: message.uri });
       renderReport(message.view);
       break;
     case 'error':
+      vscode.setState({ uri: message.uri });
       renderError(message.message);
       break;
   }

@@ -24,10 +24,10 @@ export interface JudgeReportView {
   readonly lengthBuckets: readonly LengthBucket[];
 }
 
-/** Extension → webview. */
+/** Extension → webview. `uri`: the dataset described, kept in the state so the panel comes back after a reload. */
 export type HostMessage =
-  | { readonly type: 'report'; readonly view: JudgeReportView }
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'report'; readonly view: JudgeReportView; readonly uri: string }
+  | { readonly type: 'error'; readonly message: string; readonly uri: string };
 
 /** Webview → extension. `ready` is sent once the script has loaded (the handshake). */
 export type WebviewMessage = { readonly type: 'ready' } | { readonly type: 'refresh' } | { readonly type: 'revealLine'; readonly line: number; readonly column: number };
@@ -35,4 +35,6 @@ export type WebviewMessage = { readonly type: 'ready' } | { readonly type: 'refr
 /** What the webview keeps across reloads with setState/getState. */
 export interface WebviewState {
   readonly view?: JudgeReportView;
+  /** The dataset's URI: the panel is restored on it after a window reload. */
+  readonly uri?: string;
 }

@@ -4,7 +4,7 @@
 // set as text, never as HTML.
 import { element, vscodeApi } from '../vscodeApi';
 import { diffWords, type DiffSegment } from '../preview/diff';
-import type { HostMessage, JudgementView, RowVerdictView, SampleView, VerdictLabel, WebviewMessage, WebviewState } from './protocol';
+import type { HostMessage, JudgementView, RowScoreView, RowVerdictView, SampleView, ScoreSetView, VerdictLabel, WebviewMessage, WebviewState } from './protocol';
 
 const vscode = vscodeApi<WebviewMessage, WebviewState>();
 const root = document.getElementById('root') as HTMLElement;
@@ -86,29 +86,84 @@ function judgementElement(judgement: JudgementView): HTMLElement {
   return section;
 }
 
+function scoreSetElement(title: string, id: string, set: ScoreSetView): HTMLElement {
+  const block = element('section', undefined, { class: 'score-set', id, 'aria-label': title });
+  block.append(element('h3', `${title}: reward ${Math.round(set.reward * 100) / 100} of 5`, { class: 'reward', 'data-reward': String(set.reward) }));
+  const list = element('ul', undefined, { class: 'rubric-scores' });
+  for (const score of set.scores) {
+    const item = element('li', undefined, { class: 'rubric-score', 'data-rubric': score.rubric, 'data-score': String(score.score) });
+    const head = element('p', undefined, { class: 'sample-head' });
+    head.append(element('strong', `${score.rubric}: ${score.score}/5`), document.createTextNode(`${score.weight !== 1 ? ` · weight ${score.weight}` : ''} · ${score.judge}`));
+    item.append(head, element('p', score.criterion, { class: 'note' }), element('p', score.rationale, { class: 'reasoning' }));
+    list.append(item);
+  }
+  block.append(list);
+  return block;
+}
+
+function scoresElement(score: RowScoreView): HTMLElement {
+  const section = element('section', undefined, { class: 'scores', id: 'scores', 'aria-label': 'Scores' });
+  section.append(element('h2', 'Scores'));
+  section.append(scoreSetElement(score.pair ? 'Chosen (A)' : 'Answer', 'score-answer', score.answer));
+  if (score.rejected) section.append(scoreSetElement('Rejected (B)', 'score-rejected', score.rejected));
+  return section;
+}
+
+const ACTIVITY_WORDS = { judging: 'Judging…', scoring: 'Scoring…' } as const;
+
+/** "Judging…" or "Scoring…" with a Cancel button, while either runs on the row. */
+function activityElement(row: RowVerdictView): HTMLElement | undefined {
+  if (!row.status) return undefined;
+  const box = element('div', undefined, { class: 'status-row' });
+  box.append(element('p', ACTIVITY_WORDS[row.status], { class: 'status', id: 'status', role: 'status' }), button('Cancel', 'cancel', 'Stop the model calls; nothing is written', { type: 'cancel' }));
+  return box;
+}
+
+/**
+ * Replaces the page's content, keeping the keyboard focus on the element with the same id (the
+ * view re-renders whenever the row changes, and a keyboard user should not lose their place).
+ */
+function show(...parts: HTMLElement[]): void {
+  const active = document.activeElement;
+  const focusedId = active instanceof HTMLElement && root.contains(active) ? active.id : '';
+  root.replaceChildren(...parts);
+  if (focusedId !== '') document.getElementById(focusedId)?.focus();
+}
+
 function render(row: RowVerdictView | undefined): void {
   const nav = element('nav', undefined, { class: 'row-nav' });
   nav.append(button('‹ Previous', 'previous', 'The previous row with a pair', { type: 'previous' }), button('Next ›', 'next', 'The next row with a pair', { type: 'next' }));
   if (!row) {
-    root.replaceChildren(nav, element('p', 'Put the cursor on a preference row of a dataset to see its verdict.', { class: 'note', id: 'empty' }));
+    show(nav, element('p', 'Put the cursor on a preference row of a dataset to see its verdict.', { class: 'note', id: 'empty' }));
     return;
   }
   const header = element('header', undefined, { class: 'verdict-header' });
   header.append(element('h1', row.title, { id: 'row-title' }), nav);
   const parts: HTMLElement[] = [header];
   if (row.message) parts.push(element('p', row.message.text, { class: `message message-${row.message.kind}`, id: 'message', role: row.message.kind === 'error' ? 'alert' : 'status' }));
+  const busy = row.status !== undefined;
+  const activity = activityElement(row);
+  if (activity) parts.push(activity);
+  const scoreButton = () =>
+    button(row.score ? 'Score again' : 'Score this row', 'score', "Grade the answer 1–5 on the constitution's rubrics", { type: 'score' }, busy);
   if (row.problem !== undefined) {
     parts.push(element('p', row.problem, { class: 'note problem', id: 'problem' }));
-    root.replaceChildren(...parts);
+    if (row.scorable) {
+      const actions = element('div', undefined, { class: 'actions' });
+      actions.append(scoreButton());
+      parts.push(actions);
+    }
+    if (row.score) parts.push(scoresElement(row.score));
+    show(...parts);
     return;
   }
-  const judging = row.status === 'judging';
-  if (judging) parts.push(element('p', 'Judging…', { class: 'status', id: 'status', role: 'status' }));
   if (row.judgement) parts.push(judgementElement(row.judgement));
-  else if (!judging) parts.push(element('p', 'This row has no judgement yet.', { class: 'note' }));
+  else if (!busy) parts.push(element('p', 'This row has no judgement yet.', { class: 'note' }));
   const actions = element('div', undefined, { class: 'actions' });
-  actions.append(button(row.judgement ? 'Judge again' : 'Judge this row', 'judge', 'Ask the judge models which answer is better, in both orders', { type: 'judge' }, judging));
+  actions.append(button(row.judgement ? 'Judge again' : 'Judge this row', 'judge', 'Ask the judge models which answer is better, in both orders', { type: 'judge' }, busy));
+  if (row.scorable) actions.append(scoreButton());
   parts.push(actions);
+  if (row.score) parts.push(scoresElement(row.score));
   if (row.a !== undefined && row.b !== undefined) {
     const override = element('section', undefined, { class: 'override', 'aria-label': 'Your label' });
     override.append(element('h2', 'Your label'));
@@ -116,14 +171,14 @@ function render(row: RowVerdictView | undefined): void {
     const buttons = element('div', undefined, { class: 'actions' });
     const labels: VerdictLabel[] = ['A', 'B', 'tie'];
     for (const winner of labels) {
-      const node = button(LABEL_WORDS[winner], `override-${winner}`, 'Write your own label on the row (distillery.human)', { type: 'override', winner }, judging);
+      const node = button(LABEL_WORDS[winner], `override-${winner}`, 'Write your own label on the row (distillery.human)', { type: 'override', winner }, busy);
       if (row.human?.winner === winner) node.setAttribute('aria-pressed', 'true');
       buttons.append(node);
     }
     override.append(buttons);
     parts.push(override, answers(row.a, row.b));
   }
-  root.replaceChildren(...parts);
+  show(...parts);
 }
 
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
@@ -134,5 +189,10 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   render(message.row);
 });
 
+// VS Code's `focusedView` does not always follow a webview's own focus: the page says when it has it.
+window.addEventListener('focus', () => vscode.postMessage({ type: 'focus', focused: true }));
+window.addEventListener('blur', () => vscode.postMessage({ type: 'focus', focused: false }));
+
 render(state.row);
 vscode.postMessage({ type: 'ready' });
+if (document.hasFocus()) vscode.postMessage({ type: 'focus', focused: true });

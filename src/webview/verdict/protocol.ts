@@ -33,6 +33,35 @@ export interface JudgementView {
   readonly time: string;
 }
 
+/** One rubric's grade of one answer. */
+export interface RubricScoreView {
+  readonly rubric: string;
+  readonly criterion: string;
+  readonly score: number;
+  readonly rationale: string;
+  /** "profile (model)". */
+  readonly judge: string;
+  readonly weight: number;
+}
+
+/** One answer's grades and their weighted mean. */
+export interface ScoreSetView {
+  readonly reward: number;
+  readonly scores: readonly RubricScoreView[];
+  readonly time: string;
+}
+
+/** The row's `distillery.score`: its answer's (a pair's chosen answer's) grades, and a pair's rejected answer's (`distillery.rejectedScore`). */
+export interface RowScoreView {
+  readonly answer: ScoreSetView;
+  readonly rejected?: ScoreSetView;
+  /** True for a preference row: `answer` is the chosen answer's. */
+  readonly pair: boolean;
+}
+
+/** What runs on the row shown: the view offers Cancel meanwhile. */
+export type RowActivity = 'judging' | 'scoring';
+
 export interface RowVerdictView {
   /** "data.jsonl, line 3". */
   readonly title: string;
@@ -43,8 +72,12 @@ export interface RowVerdictView {
   readonly problem?: string;
   readonly judgement?: JudgementView;
   readonly human?: { readonly winner: VerdictLabel; readonly by: string; readonly time: string };
-  /** 'judging' while Judge Row runs on this row. */
-  readonly status?: 'judging';
+  /** The row's rubric scores (Score Row), also on rows without a pair. */
+  readonly score?: RowScoreView;
+  /** True when the row has an answer Score Row can grade. */
+  readonly scorable?: boolean;
+  /** While Judge Row or Score Row runs on this row. */
+  readonly status?: RowActivity;
   /** The last outcome on this row (an error, a refused edit). */
   readonly message?: { readonly kind: 'error' | 'info'; readonly text: string };
 }
@@ -56,6 +89,11 @@ export type HostMessage = { readonly type: 'show'; readonly row?: RowVerdictView
 export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'judge' }
+  | { readonly type: 'score' }
+  /** Stops the judging or scoring that runs on the row shown; nothing is written. */
+  | { readonly type: 'cancel' }
+  /** The page gained or lost the keyboard focus (the view's keybindings apply while it has it). */
+  | { readonly type: 'focus'; readonly focused: boolean }
   | { readonly type: 'override'; readonly winner: VerdictLabel }
   | { readonly type: 'next' }
   | { readonly type: 'previous' };

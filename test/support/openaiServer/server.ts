@@ -41,6 +41,8 @@ import { countPromptTokens, countTokens, tokenize } from './tokens';
 export interface TestServerOptions {
   /** Seed of every random choice; 0 by default. */
   seed?: number;
+  /** Counts the prompt tokens reported in usage (the built-in estimate by default), e.g. a real tokenizer when a test compares counts with one. */
+  usageTokenizer?: (text: string) => number;
   /** Rules in order; more can be added with `addRule`. */
   rules?: Rule[];
   /** Delay before each answer; none by default. */
@@ -468,7 +470,7 @@ class OpenAITestServer implements TestServer {
     }
     if (fault) record.fault = fault.kind;
 
-    const promptTokens = countPromptTokens(chat.messages);
+    const promptTokens = countPromptTokens(chat.messages, this.options.usageTokenizer);
     const refusedByFault = fault !== undefined && (fault.kind === 'reset' || errorReplyFor(fault) !== undefined);
     if (this.limiter && !refusedByFault) {
       const decision = this.limiter.admit(promptTokens + (chat.maxTokens ?? 0) * chat.n);

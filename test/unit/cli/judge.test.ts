@@ -101,6 +101,33 @@ describe('distillery judge', function () {
     assert.ok(!refused.stderr.includes('sk-wrong-key-9876543210'));
   });
 
+  it('n-way: a row with more than two candidates is ranked by a tournament; --preferences writes preference rows', async () => {
+    const nway = {
+      messages: [{ role: 'user', content: 'Name a planet. <<nway>>' }],
+      distillery: { candidates: [0.2, 0.7, 0.95, 0.4, 0.1].map((q, k) => ({ teacher: { profile: 't', model: 'sim-small' }, content: `Planet ${k}. [[quality:${q}]]` })) },
+    };
+    writeJsonl(at('in.jsonl'), [...rows, nway]);
+    const result = await cli(['in.jsonl', '-o', 'ranked.jsonl']);
+    assert.equal(result.code, ExitCode.Success, result.stderr);
+    assert.match(result.stdout, /^ranked\.jsonl: 3 rows written, 3 of 3 done, 0 cached answers$/m);
+    assert.match(result.stdout, /^verdicts: A 1, B 1, tie 0; 0 position-inconsistent \(a tie\)$/m);
+    assert.match(result.stdout, /^ranked: 1 row by tournament \(10 matches\)$/m);
+    const ranked = readJsonl(at('ranked.jsonl')).find((row) => JSON.stringify(row).includes('<<nway>>')) as Record<string, unknown>;
+    const ranking = (ranked.distillery as { ranking: { ranking: number[]; best: number; format: string } }).ranking;
+    assert.deepEqual([ranking.format, ranking.best, ranking.ranking], ['round-robin', 2, [2, 1, 3, 0, 4]]);
+    assert.equal((ranked.messages as Array<{ content: string }>).at(-1)?.content, 'Planet 2. [[quality:0.95]]');
+
+    const prefs = await cli(['in.jsonl', '-o', 'prefs.jsonl', '--preferences', 'best-vs-worst', '--min-margin', '0.5']);
+    assert.equal(prefs.code, ExitCode.Success, prefs.stderr);
+    assert.match(prefs.stdout, /^preference rows: 3 written \(best-vs-worst\)$/m);
+    const written = readJsonl(at('prefs.jsonl'));
+    assert.equal(written.length, 3);
+    const quality = (answer: unknown) => Number(/\[\[quality:([\d.]+)\]\]/.exec(JSON.stringify(answer))?.[1]);
+    assert.ok(written.every((row) => quality(row.chosen) > quality(row.rejected) && (row.distillery as { margin: number }).margin > 0.5));
+    const planet = written.find((row) => JSON.stringify(row).includes('<<nway>>')) as Record<string, unknown>;
+    assert.deepEqual([quality(planet.chosen), quality(planet.rejected)], [0.95, 0.1]);
+  });
+
   it('bad options and inputs: exit 2, naming the option or the place, nothing sent', async () => {
     writeFileSync(at('bad.constitution.md'), '# Bad\n\n## Principle: Not A Slug\nCompare: c\n');
     const cases: Array<[string[], RegExp]> = [
@@ -113,6 +140,9 @@ describe('distillery judge', function () {
       [['in.jsonl', '-o', 'o.jsonl', '--constitution', 'bad.constitution.md'], /^bad\.constitution\.md:3:\d+: error: /m],
       [['in.jsonl', '-o', 'o.jsonl', '--samples', '0'], /--samples must be a whole number ≥ 1, not "0"/],
       [['in.jsonl', '-o', 'o.jsonl', '--judge', 'nobody'], /--judge: no profile named "nobody"/],
+      [['in.jsonl', '-o', 'o.jsonl', '--preferences', 'best'], /--preferences must be best-vs-rest, best-vs-worst, all-pairs, not "best"/],
+      [['in.jsonl', '-o', 'o.jsonl', '--min-margin', '1'], /--min-margin applies to preference rows: give --preferences too/],
+      [['in.jsonl', '-o', 'o.jsonl', '--preferences', 'all-pairs', '--min-margin=-1'], /--min-margin must be a number ≥ 0, not "-1"/],
     ];
     for (const [args, message] of cases) {
       const result = await cli(args);

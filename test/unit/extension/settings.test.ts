@@ -7,7 +7,7 @@ describe('settings', () => {
 
   it('declares every setting the reader knows in package.json, with the same default and a description', () => {
     // distillery.generate.*, .critique.*, .judge.* and .duplicates.* are read by their features (generate/, critique/, judging/, curation/).
-    const ownReaders = ['distillery.generate.', 'distillery.critique.', 'distillery.judge.', 'distillery.duplicates.'];
+    const ownReaders = ['distillery.generate.', 'distillery.critique.', 'distillery.judge.', 'distillery.duplicates.', 'distillery.mix.', 'distillery.score.'];
     const declared = Object.keys(contributed).filter((key) => !ownReaders.some((prefix) => key.startsWith(prefix))).sort();
     assert.deepEqual(declared, Object.keys(settingDefaults).map((key) => `distillery.${key}`).sort());
     for (const [key, value] of Object.entries(settingDefaults)) {

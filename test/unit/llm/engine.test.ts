@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -231,6 +232,28 @@ describe('llm: the model engine against the test server', function () {
     await within(assert.rejects(call, ModelCancelledError), 2000, 'the cancelled call');
     await assert.rejects(engine.model('a').complete(ask('after')), ModelCancelledError);
     assert.equal(serverA.chatRequests().length, 1);
+  });
+
+  it("a caller's signal: aborting it cancels the call, dispose cancels calls that carry one, and finished calls leave no listener on it", async () => {
+    const engine = makeEngine({ cacheMode: 'off' });
+    const run = new AbortController();
+    // Many calls under one long-lived run signal (as a batch passes): none may stay attached to it.
+    await Promise.all(prompts.map((p) => engine.model('a').complete(ask(p), { signal: run.signal })));
+    assert.equal(getEventListeners(run.signal, 'abort').length, 0, 'finished calls detach from the run signal');
+
+    serverA.fault({ kind: 'stall', count: Infinity });
+    const byCaller = engine.model('a').complete(ask('stall 1'), { signal: run.signal });
+    await eventually(() => serverA.inFlight() === 1, 'the first stalled request is in flight');
+    run.abort();
+    await within(assert.rejects(byCaller, ModelCancelledError), 2000, 'the call cancelled by its caller');
+
+    const other = new AbortController();
+    const byDispose = engine.model('a').complete(ask('stall 2'), { signal: other.signal });
+    await eventually(() => serverA.inFlight() === 1, 'the second stalled request is in flight');
+    engine.dispose();
+    await within(assert.rejects(byDispose, ModelCancelledError), 2000, 'the call cancelled by dispose');
+    assert.equal(getEventListeners(other.signal, 'abort').length, 0);
+    assert.equal(other.signal.aborted, false, "dispose does not abort the caller's own signal");
   });
 
   it('a call queued behind a 429 with Retry-After is not sent before the wait ends (on a manual clock)', async () => {

@@ -98,6 +98,42 @@ describe('llm: the keep-alive transport against the test server', function () {
     assert.deepEqual(server.chatRequests().map((r) => r.status), [200, 200, 200]);
   });
 
+  it('a long stream read slowly arrives whole and in order (the socket waits for the reader)', async () => {
+    const transport = makeTransport();
+    // A reply of a few thousand words: hundreds of stream events, more than one socket read holds.
+    const story = Array.from({ length: 3000 }, (_, i) => `word${i}`).join(' ');
+    server.addRule({ name: 'long story', reply: story });
+    const body = JSON.stringify({ model: 'sim-small', messages: [{ role: 'user', content: 'Tell a long story.' }], temperature: 0, stream: true });
+    /** The reply's text, put back together from the SSE events; `slow` waits a little every few chunks. */
+    const read = async (fetcher: typeof globalThis.fetch, slow: boolean): Promise<{ text: string; chunks: number }> => {
+      const response = await fetcher(`${server.baseURL}/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body,
+      });
+      assert.equal(response.status, 200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let raw = '';
+      let chunks = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        raw += decoder.decode(value, { stream: true });
+        if (slow && ++chunks % 4 === 0) await delay(2);
+      }
+      const text = raw.split('\n').filter((line) => line.startsWith('data: {')).map((line) => {
+        const event = JSON.parse(line.slice('data: '.length)) as { choices: { delta?: { content?: string } }[] };
+        return event.choices[0]?.delta?.content ?? '';
+      }).join('');
+      assert.ok(raw.trimEnd().endsWith('data: [DONE]'), 'the stream ends with [DONE]');
+      return { text, chunks };
+    };
+    const viaTransport = await within(read(transport.fetch, true), 10_000, 'the slowly read stream');
+    const reference = await read(globalThis.fetch, false);
+    assert.ok(reference.text.length > 2000, `a reply long enough to need several socket reads (got ${reference.text.length} characters)`);
+    assert.equal(viaTransport.text, story);
+    assert.equal(reference.text, story);
+  });
+
   it('reuses connections: 60 calls at concurrency 4 open at most 4 sockets', async () => {
     const counter = await startConnectionCounter(server.port);
     try {
