@@ -10,7 +10,7 @@ import type { ChatModel } from '../core/llm/chatModel';
 import { ModelEngine, baseURLOf, type ModelEngineOptions } from '../core/llm/engine';
 import type { ModelProfile } from '../core/llm/profile';
 import type { ProfilesConfig } from '../core/llm/profilesFile';
-import type { PipelineDefinition } from '../core/pipeline/run/pipelineTypes';
+import { MODEL_STEP_TYPES, type PipelineDefinition } from '../core/pipeline/run/pipelineTypes';
 import type { PipelineModels } from '../core/pipeline/run/runnerTypes';
 import {
   DEFAULT_CACHE_DIR, describeKey, environmentConfig, readProfiles, type CliEngineExtras, type ProfileDescription,
@@ -40,9 +40,15 @@ export interface PipelineEngine {
   describe(): ProfileDescription[];
 }
 
+const NO_PROFILES: ProfilesConfig = { defaultProfile: undefined, profiles: new Map(), roles: { teachers: [], judges: [] }, withoutModel: new Set() };
+
 export async function buildPipelineEngine(pipeline: PipelineDefinition, io: CliIo, options: PipelineEngineOptions = {}, extras: PipelineEngineExtras = {}): Promise<PipelineEngine> {
   const profilesFile = options.profilesFile ?? (io.env.DISTILLERY_PROFILES?.trim() || undefined);
-  const config = pipeline.models ?? (profilesFile !== undefined ? await readProfiles(profilesFile, io) : environmentConfig(io, undefined));
+  const callsModels = pipeline.steps.some((step) => MODEL_STEP_TYPES.has(step.type));
+  const config = pipeline.models
+    ?? (profilesFile !== undefined ? await readProfiles(profilesFile, io)
+      // A pipeline that only curates needs no endpoint.
+      : callsModels ? environmentConfig(io, undefined) : NO_PROFILES);
   const known = [...config.profiles.keys()];
   const fallback = config.defaultProfile ?? (known.length === 1 ? known[0] : undefined);
   const teacherNames = config.roles.teachers.length > 0 ? [...config.roles.teachers] : fallback !== undefined ? [fallback] : [];

@@ -160,4 +160,14 @@ describe('distillery run', function () {
     assert.equal(bad.code, ExitCode.BadInput);
     assert.match(bad.stderr, /bad\.distillery\.jsonc:14:15: unknown step type "summarise" \(known: self-instruct, generate/);
   });
+
+  it('a pipeline that only curates needs no endpoint: no models section, no OPENAI_* variables', async () => {
+    writeJsonl(at('in.jsonl'), [...prompts(3), prompts(1)[0]]);
+    writeFileSync(at('c.distillery.jsonc'), '{ "input": "in.jsonl", "outputDir": "out", "steps": [ { "type": "dedup" }, { "type": "export", "to": "train.jsonl" } ] }');
+    const captured = fakeIo({ cwd: dir, env: {} });
+    const code = await runCli(['run', 'c.distillery.jsonc'], captured.io, commands);
+    assert.equal(code, ExitCode.Success, captured.stderr.text);
+    assert.equal(readJsonl(at('train.jsonl')).length, 3, 'the repeated row removed');
+    assert.equal(server.chatRequests().length, 0);
+  });
 });
