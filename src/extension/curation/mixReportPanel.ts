@@ -3,24 +3,19 @@ import * as vscode from 'vscode';
 import type { MixReport } from '../../core/curation/mixReport';
 import type { HostMessage, MixReportShown, MixReportTarget, MixReportView, WebviewMessage } from '../../webview/mixReport/protocol';
 import type { Ctx } from '../ctx';
-import { Disposable } from '../lifecycle';
+import { DatasetPanel } from '../datasetPanel';
 import { LARGE_DOCUMENT_BYTES } from '../statistics/computeStatistics';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { webviewOptions } from '../webviewHtml';
 import { readMixSettings, type MixSettingKey } from './mixSettings';
 import { runMixWorker } from './runMixWorker';
 
 export const mixReportViewType = 'distillery.mixReport';
-const refreshDelayMs = 300;
 /** Files offered by "Compare with…", at most. */
 const MAX_PICKED_FILES = 200;
 
 /** The mix and diversity report of one dataset, beside the editor; one panel, re-pointed at each request. */
-export class MixReportPanel extends Disposable {
+export class MixReportPanel extends DatasetPanel<HostMessage, WebviewMessage> {
   private static current: MixReportPanel | undefined;
-  private ready = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  /** What the webview shows (or will, once it is ready). */
-  private message: HostMessage | undefined;
   private running: AbortController | undefined;
   /** What the webview last said it rendered. */
   private shown: MixReportShown | undefined;
@@ -59,22 +54,9 @@ export class MixReportPanel extends Disposable {
     return MixReportPanel.current?.shown;
   }
 
-  private constructor(
-    private readonly ctx: Ctx,
-    private readonly panel: vscode.WebviewPanel,
-    private document: vscode.TextDocument,
-  ) {
-    super();
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel, document: vscode.TextDocument) {
+    super(ctx, panel, document, { title: 'Mix report', script: 'webview-mixReport', styles: ['statistics.css', 'mixReport.css'] });
     MixReportPanel.current = this;
-    this._register(panel);
-    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Mix report', 'webview-mixReport', ['statistics.css', 'mixReport.css']);
-    this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.onMessage(message)));
-    this._register(
-      vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.contentChanges.length > 0 && (event.document === this.document || event.document === this.source)) this.scheduleRefresh();
-      }),
-    );
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('distillery.mix')) this.scheduleRefresh();
@@ -82,22 +64,22 @@ export class MixReportPanel extends Disposable {
     );
   }
 
-  private retarget(document: vscode.TextDocument): void {
-    if (document !== this.document) this.source = undefined;
-    this.document = document;
-    this.panel.title = title(document);
-    this.panel.reveal(undefined, true);
+  protected titleOf(document: vscode.TextDocument): string {
+    return title(document);
   }
 
-  private onMessage(message: WebviewMessage): void {
+  /** The source's edits refresh the comparison too. */
+  protected override follows(document: vscode.TextDocument): boolean {
+    return document === this.document || document === this.source;
+  }
+
+  protected override retarget(document: vscode.TextDocument): void {
+    if (document !== this.document) this.source = undefined;
+    super.retarget(document);
+  }
+
+  protected override onMessage(message: WebviewMessage): void {
     switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.post();
-        break;
-      case 'refresh':
-        void this.refresh(false);
-        break;
       case 'compare':
         void this.pickSource();
         break;
@@ -139,11 +121,6 @@ export class MixReportPanel extends Disposable {
     await this.refresh(false);
   }
 
-  private scheduleRefresh(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(false), refreshDelayMs);
-  }
-
   private target(): MixReportTarget {
     return { uri: this.document.uri.toString(), ...(this.source ? { sourceUri: this.source.uri.toString() } : {}) };
   }
@@ -153,8 +130,8 @@ export class MixReportPanel extends Disposable {
    * shows it. A newer refresh, or closing the panel, cancels an older one. `rethrow`: the command
    * reports its own failures.
    */
-  private async refresh(rethrow: boolean): Promise<MixReport | undefined> {
-    clearTimeout(this.refreshTimer);
+  protected async refresh(rethrow: boolean): Promise<MixReport | undefined> {
+    this.cancelScheduledRefresh();
     this.running?.abort(new vscode.CancellationError());
     const controller = new AbortController();
     this.running = controller;
@@ -202,18 +179,7 @@ export class MixReportPanel extends Disposable {
     }
   }
 
-  private setMessage(message: HostMessage): void {
-    this.message = message;
-    this.post();
-  }
-
-  private post(): void {
-    if (!this.ready || !this.message || this.isDisposed) return;
-    void this.panel.webview.postMessage(this.message);
-  }
-
   override dispose(): void {
-    clearTimeout(this.refreshTimer);
     // Closing the panel stops its computation: the worker is terminated.
     this.running?.abort(new vscode.CancellationError());
     if (MixReportPanel.current === this) MixReportPanel.current = undefined;

@@ -7,21 +7,16 @@ import { lengthBuckets } from '../../webview/judgeReport/lengthBuckets';
 import type { HostMessage, JudgedRowProblem, JudgeReportView, WebviewMessage } from '../../webview/judgeReport/protocol';
 import type { Ctx } from '../ctx';
 import type { DatasetSnapshot } from '../datasetModel';
-import { Disposable } from '../lifecycle';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { DatasetPanel } from '../datasetPanel';
+import { webviewOptions } from '../webviewHtml';
 
 export const judgeReportViewType = 'distillery.judgeReport';
-const refreshDelayMs = 300;
 /** Problems listed in the panel; the rest are counted. */
 const MAX_PROBLEMS = 20;
 
 /** The judge report of one judged dataset, beside the editor; one panel, re-pointed at each request. */
-export class JudgeReportPanel extends Disposable {
+export class JudgeReportPanel extends DatasetPanel<HostMessage, WebviewMessage> {
   private static current: JudgeReportPanel | undefined;
-  private ready = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  /** What the webview shows (or will, once it is ready). */
-  private message: HostMessage | undefined;
 
   /** Opens (or re-points) the panel and resolves with the report it shows. */
   static async show(ctx: Ctx, document: vscode.TextDocument): Promise<JudgeReport | undefined> {
@@ -31,7 +26,6 @@ export class JudgeReportPanel extends Disposable {
     } else {
       const webviewPanel = vscode.window.createWebviewPanel(judgeReportViewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
       panel = ctx.register(new JudgeReportPanel(ctx, webviewPanel, document));
-      JudgeReportPanel.current = panel;
     }
     return panel.refresh(true)?.report;
   }
@@ -42,56 +36,21 @@ export class JudgeReportPanel extends Disposable {
     webviewPanel.webview.options = webviewOptions(ctx.extensionUri);
     webviewPanel.title = title(document);
     const panel = ctx.register(new JudgeReportPanel(ctx, webviewPanel, document));
-    JudgeReportPanel.current = panel;
     panel.refresh(false);
     return panel;
   }
 
-  private constructor(
-    private readonly ctx: Ctx,
-    private readonly panel: vscode.WebviewPanel,
-    private document: vscode.TextDocument,
-  ) {
-    super();
-    this._register(panel);
-    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Judge report', 'webview-judgeReport', ['statistics.css', 'judgeReport.css']);
-    this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.onMessage(message)));
-    this._register(
-      vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document === this.document) this.scheduleRefresh();
-      }),
-    );
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel, document: vscode.TextDocument) {
+    super(ctx, panel, document, { title: 'Judge report', script: 'webview-judgeReport', styles: ['statistics.css', 'judgeReport.css'] });
+    JudgeReportPanel.current = this;
   }
 
-  private retarget(document: vscode.TextDocument): void {
-    this.document = document;
-    this.panel.title = title(document);
-    this.panel.reveal(undefined, true);
+  protected titleOf(document: vscode.TextDocument): string {
+    return title(document);
   }
 
-  private onMessage(message: WebviewMessage): void {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.post();
-        break;
-      case 'refresh':
-        this.refresh(false);
-        break;
-      case 'revealLine':
-        void this.revealLine(message.line, message.column);
-        break;
-    }
-  }
-
-  private scheduleRefresh(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => this.refresh(false), refreshDelayMs);
-  }
-
-  /** Reads the document's judged rows and shows their report. `rethrow`: the command reports its own failures. */
-  private refresh(rethrow: boolean): JudgeReportView | undefined {
+  /** Reads the document's judged rows and shows their report. */
+  protected refresh(rethrow: boolean): JudgeReportView | undefined {
     const fileName = path.basename(this.document.fileName);
     try {
       const view = judgeReportView(this.ctx.datasets.snapshot(this.document), fileName);
@@ -105,23 +64,7 @@ export class JudgeReportPanel extends Disposable {
     }
   }
 
-  private setMessage(message: HostMessage): void {
-    this.message = message;
-    this.post();
-  }
-
-  private post(): void {
-    if (!this.ready || !this.message || this.isDisposed) return;
-    void this.panel.webview.postMessage(this.message);
-  }
-
-  private async revealLine(line: number, column: number): Promise<void> {
-    const position = new vscode.Position(Math.max(line - 1, 0), Math.max(column - 1, 0));
-    await vscode.window.showTextDocument(this.document, { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) });
-  }
-
   override dispose(): void {
-    clearTimeout(this.refreshTimer);
     if (JudgeReportPanel.current === this) JudgeReportPanel.current = undefined;
     super.dispose();
   }

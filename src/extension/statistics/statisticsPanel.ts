@@ -3,8 +3,8 @@ import * as vscode from 'vscode';
 import type { DatasetStatisticsReport } from '../../core/statistics/report';
 import type { DatasetStatisticsView, HostMessage, WebviewMessage } from '../../webview/statistics/protocol';
 import type { Ctx } from '../ctx';
-import { Disposable } from '../lifecycle';
-import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { DatasetPanel } from '../datasetPanel';
+import { webviewOptions } from '../webviewHtml';
 import { computeStatistics } from './computeStatistics';
 
 export const statisticsViewType = 'distillery.statistics';
@@ -14,15 +14,10 @@ export const statisticsViewType = 'distillery.statistics';
  * (`statistics.uri`) so that the panel's serializer can restore it on that file after a reload.
  */
 export type StatisticsViewWithUri = DatasetStatisticsView & { readonly uri?: string };
-const refreshDelayMs = 300;
 
 /** The statistics of one dataset, beside the editor; one panel, re-pointed at each request. */
-export class StatisticsPanel extends Disposable {
+export class StatisticsPanel extends DatasetPanel<HostMessage, WebviewMessage> {
   private static current: StatisticsPanel | undefined;
-  private ready = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  /** What the webview shows (or will, once it is ready). */
-  private message: HostMessage | undefined;
   private running: vscode.CancellationTokenSource | undefined;
 
   /** Opens (or re-points) the panel and resolves with the report once computed; undefined when cancelled. */
@@ -33,7 +28,6 @@ export class StatisticsPanel extends Disposable {
     } else {
       const webviewPanel = vscode.window.createWebviewPanel(statisticsViewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
       panel = ctx.register(new StatisticsPanel(ctx, webviewPanel, document));
-      StatisticsPanel.current = panel;
     }
     const view = await panel.refresh(true);
     return view?.report;
@@ -45,60 +39,22 @@ export class StatisticsPanel extends Disposable {
     webviewPanel.webview.options = webviewOptions(ctx.extensionUri);
     webviewPanel.title = title(document);
     const panel = ctx.register(new StatisticsPanel(ctx, webviewPanel, document));
-    StatisticsPanel.current = panel;
     void panel.refresh(false);
     return panel;
   }
 
-  private constructor(
-    private readonly ctx: Ctx,
-    private readonly panel: vscode.WebviewPanel,
-    private document: vscode.TextDocument,
-  ) {
-    super();
-    this._register(panel);
-    panel.webview.html = webviewHtml(panel.webview, ctx.extensionUri, 'Dataset statistics', 'webview-statistics', ['statistics.css']);
-    this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.onMessage(message)));
-    this._register(
-      vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document === this.document) this.scheduleRefresh();
-      }),
-    );
+  private constructor(ctx: Ctx, panel: vscode.WebviewPanel, document: vscode.TextDocument) {
+    super(ctx, panel, document, { title: 'Dataset statistics', script: 'webview-statistics', styles: ['statistics.css'] });
+    StatisticsPanel.current = this;
     this._register(ctx.config.onDidChange(() => this.scheduleRefresh()));
   }
 
-  private retarget(document: vscode.TextDocument): void {
-    this.document = document;
-    this.panel.title = title(document);
-    this.panel.reveal(undefined, true);
+  protected titleOf(document: vscode.TextDocument): string {
+    return title(document);
   }
 
-  private onMessage(message: WebviewMessage): void {
-    switch (message.type) {
-      case 'ready':
-        this.ready = true;
-        this.post();
-        break;
-      case 'refresh':
-        void this.refresh(false);
-        break;
-      case 'revealLine':
-        void this.revealLine(message.line, message.column);
-        break;
-    }
-  }
-
-  private scheduleRefresh(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(false), refreshDelayMs);
-  }
-
-  /**
-   * Computes the statistics of the current document and shows them. A newer refresh cancels an
-   * older one. `rethrow`: the command's own run reports failures itself (as every command does).
-   */
-  private async refresh(rethrow: boolean): Promise<DatasetStatisticsView | undefined> {
+  /** Computes the statistics of the current document and shows them. A newer refresh cancels an older one. */
+  protected async refresh(rethrow: boolean): Promise<DatasetStatisticsView | undefined> {
     this.running?.cancel();
     const source = new vscode.CancellationTokenSource();
     this.running = source;
@@ -124,26 +80,7 @@ export class StatisticsPanel extends Disposable {
     }
   }
 
-  private setMessage(message: HostMessage): void {
-    this.message = message;
-    this.post();
-  }
-
-  private post(): void {
-    if (!this.ready || !this.message || this.isDisposed) return;
-    void this.panel.webview.postMessage(this.message);
-  }
-
-  private async revealLine(line: number, column: number): Promise<void> {
-    const position = new vscode.Position(Math.max(line - 1, 0), Math.max(column - 1, 0));
-    await vscode.window.showTextDocument(this.document, {
-      viewColumn: vscode.ViewColumn.One,
-      selection: new vscode.Range(position, position),
-    });
-  }
-
   override dispose(): void {
-    clearTimeout(this.refreshTimer);
     this.running?.cancel();
     if (StatisticsPanel.current === this) StatisticsPanel.current = undefined;
     super.dispose();
