@@ -47,6 +47,8 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
   private shownView: RowVerdictView | undefined;
   /** Judging and scoring in progress, by row (rowKey), which Cancel stops. */
   private readonly running = new Map<string, vscode.CancellationTokenSource>();
+  /** Where the cursor was last seen (rowKey), so that a repeated report of the same place is not a move. */
+  private cursorRow: string | undefined;
 
   constructor(private readonly ctx: Ctx) {
     super();
@@ -56,12 +58,12 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
     this._register(
       vscode.window.onDidChangeTextEditorSelection((event) => {
         if (!isDataset(event.textEditor.document)) return;
-        this.follow({ uri: event.textEditor.document.uri, line: event.selections[0] ? event.selections[0].active.line + 1 : 1 });
+        this.followCursor({ uri: event.textEditor.document.uri, line: event.selections[0] ? event.selections[0].active.line + 1 : 1 });
       }),
     );
     this._register(
       vscode.window.onDidChangeActiveTextEditor((editor) => {
-        if (editor && isDataset(editor.document)) this.follow({ uri: editor.document.uri, line: editor.selection.active.line + 1 });
+        if (editor && isDataset(editor.document)) this.followCursor({ uri: editor.document.uri, line: editor.selection.active.line + 1 });
       }),
     );
     this._register(
@@ -97,6 +99,18 @@ export class VerdictView extends Disposable implements vscode.WebviewViewProvide
   }
 
   /** Shows the row on `line` of `uri`. */
+  /**
+   * The cursor's row, when the cursor really moved: an editor that only regains the focus (after a
+   * CodeLens click, say) reports the same place again, and must not pull the view away from the
+   * row a command just showed (and is judging or scoring).
+   */
+  private followCursor(row: RowAt): void {
+    const key = rowKey(row);
+    if (key === this.cursorRow) return;
+    this.cursorRow = key;
+    this.follow(row);
+  }
+
   follow(row: RowAt): void {
     if (this.row && this.row.uri.toString() === row.uri.toString() && this.row.line === row.line) return;
     this.row = row;
