@@ -47,12 +47,16 @@ for (const layer of selected) {
     const { code, output } = await run(command, args);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     tally(output, code);
-    results.push({ label, ok: code === 0, seconds });
+    results.push({ label, ok: code === 0, seconds, failures: code === 0 ? '' : failureReport(output) });
   }
 }
 
 console.log('\n=== summary ===');
 for (const { label, ok, seconds } of results) console.log(`${ok ? 'ok  ' : 'FAIL'}  ${label} (${seconds} s)`);
+// Again at the end, where a log's tail shows it: which tests failed and why (mocha's report).
+for (const { label, failures } of results) {
+  if (failures) console.log(`\n--- failures in ${label} ---\n${failures}`);
+}
 const failedSteps = results.filter((result) => !result.ok).length;
 console.log(`tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.pending} skipped`);
 process.exit(failedSteps > 0 ? 1 : 0);
@@ -76,6 +80,15 @@ function run(command, args) {
     });
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), output }));
   });
+}
+
+/** Mocha's report of the failed tests (from "N failing" on), shortened; the step's last lines when there is none. */
+function failureReport(output) {
+  // eslint-disable-next-line no-control-regex -- strips terminal colour codes
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  const start = lines.findIndex((line) => /^\s*\d+ failing/.test(line));
+  const report = start >= 0 ? lines.slice(start, start + 80) : lines.slice(-20);
+  return report.map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line)).join('\n').trimEnd();
 }
 
 /** Adds mocha's "N passing / N failing / N pending"; a step without them counts as one check. */

@@ -81,11 +81,9 @@ describe('generate in the browser', function () {
     assert.match(firstPrompt, /Name three rivers/);
 
     // The first row's lenses come first: Preview, then Generate.
-    await workbench.codeLens('Generate').first().click();
-
     // The first request to a new endpoint asks; the person allows it.
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'Distillery wants to send model requests to' });
-    await dialog.waitFor({ timeout: WAIT.ui });
+    await workbench.clickCodeLens('Generate', 0, () => Workbench.showing(dialog));
     assert.match((await dialog.textContent()) ?? '', new RegExp(server.baseURL.replace(/\/v1$/, '').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
     await workbench.shot('approve-endpoint');
     await dialog.getByRole('button', { name: 'Allow' }).click();

@@ -54,12 +54,11 @@ describe('judge a row in the browser', function () {
     await workbench.quickOpen(FILE);
     await page.locator('.editor-instance .view-lines', { hasText: 'Jupiter' }).waitFor();
 
-    await workbench.codeLens('Judge').first().click();
     const dialog = page.locator('.monaco-dialog-box', { hasText: 'Distillery wants to send model requests to' });
-    await dialog.waitFor({ timeout: WAIT.ui }).catch(() => undefined);
+    const judged = page.locator('.notifications-toasts', { hasText: 'line 1: A (chosen) is better' });
+    await workbench.clickCodeLens('Judge', 0, async () => (await Workbench.showing(dialog)) || (await Workbench.showing(judged)));
     if (await dialog.isVisible()) await dialog.getByRole('button', { name: 'Allow' }).click();
-
-    await page.locator('.notifications-toasts', { hasText: 'line 1: A (chosen) is better' }).waitFor({ timeout: WAIT.workbench });
+    await judged.waitFor({ timeout: WAIT.workbench });
     const panel = await workbench.webview('Verdict');
     await panel.locator('#final-label', { hasText: 'A is better' }).waitFor();
     await panel.locator('#order-AB .sample').first().waitFor();
@@ -157,8 +156,8 @@ describe('judge a row in the browser', function () {
     const { page } = workbench;
     await page.locator(`.tabs-container .tab[data-resource-name="${FILE}"]`).click();
     // The workspace's only constitution with a rubric (rules.constitution.md: "clarity") is used.
-    await workbench.codeLens('Score').first().click();
-    await page.locator('.notifications-toasts', { hasText: 'line 1: reward 5 (chosen), 1 (rejected) on clarity' }).waitFor({ timeout: WAIT.workbench });
+    const scored = page.locator('.notifications-toasts', { hasText: 'line 1: reward 5 (chosen), 1 (rejected) on clarity' });
+    await workbench.clickCodeLens('Score', 0, () => Workbench.showing(scored));
     const panel = await workbench.webview('Verdict');
     await panel.locator('#row-title', { hasText: 'judge-e2e.jsonl, line 1' }).waitFor();
     assert.equal(await panel.locator('#score-answer .rubric-score[data-rubric="clarity"]').getAttribute('data-score'), '5');
@@ -172,8 +171,7 @@ describe('judge a row in the browser', function () {
     const rule = server.addRule({ match: { marker: 'two plus two' }, reply: async (_request, context) => (await held, context.judge()) });
     try {
       await page.locator(`.tabs-container .tab[data-resource-name="${FILE}"]`).click();
-      await workbench.codeLens('Score').nth(1).click();
-      await panel.locator('#status', { hasText: 'Scoring…' }).waitFor();
+      await workbench.clickCodeLens('Score', 1, () => Workbench.showing(panel.locator('#status', { hasText: 'Scoring…' })));
       await panel.locator('#cancel').click();
       await page.locator('.notifications-toasts', { hasText: 'line 2: scoring cancelled; nothing was changed' }).waitFor();
       await panel.locator('#cancel').waitFor({ state: 'detached' });

@@ -58,8 +58,7 @@ describe('dataset statistics in the browser', function () {
   });
 
   it('opens the statistics panel from the CodeLens, with the row count', async () => {
-    await workbench.codeLens('Distillery:').first().click();
-    await workbench.editorTab('Statistics: sample.jsonl').waitFor();
+    await workbench.clickCodeLens('Distillery:', 0, () => Workbench.showing(workbench.editorTab('Statistics: sample.jsonl')));
     const panel = await workbench.webview();
     const rows = panel.locator('#stats td[data-stat="rows"]');
     await rows.waitFor();
@@ -125,8 +124,7 @@ describe('dataset statistics in the browser', function () {
     // Each row has its own lenses; the second Preview lens belongs to line 2.
     const preview = workbench.codeLens('Preview');
     await preview.nth(1).waitFor();
-    await preview.nth(1).click();
-    await workbench.editorTab('Row 2 · sample.jsonl').waitFor();
+    await workbench.clickCodeLens('Preview', 1, () => Workbench.showing(workbench.editorTab('Row 2 · sample.jsonl')));
     const panel = await workbench.webview('Row preview');
     await panel.getByText('Name a prime number greater than 10.').first().waitFor();
     await workbench.shot('preview-from-lens');

@@ -112,6 +112,36 @@ export class Workbench {
   }
 
   /**
+   * Clicks the `index`th CodeLens containing `text` and waits until `done()` says its command ran.
+   * VS Code redraws a file's lenses after edits and saves (later on a loaded machine); a click
+   * that lands on a lens being replaced runs nothing but a toast "Actual command not found". A
+   * person then clicks again, and so does this, only then: a second click on a lens that did run
+   * would run its command twice.
+   */
+  async clickCodeLens(text: string, index: number, done: () => Promise<boolean>, timeoutMs = WAIT.workbench): Promise<void> {
+    const { page } = this;
+    const stale = page.locator('.notifications-toasts .notification-toast', { hasText: 'Actual command not found' });
+    const deadline = Date.now() + timeoutMs;
+    for (let clicks = 1; ; clicks++) {
+      await this.codeLens(text).nth(index).click({ timeout: Math.max(1, deadline - Date.now()) });
+      for (;;) {
+        if (await done()) return;
+        if (await stale.first().isVisible()) break;
+        if (Date.now() > deadline) throw new Error(`the CodeLens "${text}" (#${index + 1}) was clicked ${clicks} time(s) and did not do its work within ${timeoutMs} ms`);
+        await page.waitForTimeout(100);
+      }
+      console.log(`      (the CodeLens "${text}" was being redrawn when clicked; clicking again)`);
+      await this.runCommand('Notifications: Clear All Notifications');
+      await stale.first().waitFor({ state: 'hidden' });
+    }
+  }
+
+  /** Whether a locator shows now (no waiting); false for one in a frame that is gone. */
+  static async showing(locator: Locator): Promise<boolean> {
+    return locator.first().isVisible().catch(() => false);
+  }
+
+  /**
    * The content of the visible webview (wait for its editor tab first). VS Code nests it: an
    * outer iframe.webview (the webview's host page) holding iframe#active-frame with the
    * extension's HTML. The outer frames carry no title; with several webviews visible at once,
