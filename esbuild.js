@@ -42,7 +42,9 @@ const bundles = [
     // `vscode` is deliberately NOT external: a stray import of it from the core
     // fails this build, which keeps src/core usable without an editor.
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    // requestWorker: the engine's request threads (src/core/llm/requestThreads.ts finds it beside
+    // the bundle that starts it, cli.js or extension.js).
+    entryPoints: { cli: 'src/cli/main.ts', requestWorker: 'src/core/llm/requestWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

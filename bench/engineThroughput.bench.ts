@@ -3,7 +3,11 @@
  * concurrency C, wall time as a ratio to the ideal ⌈N/C⌉·L. Three ways of sending the same
  * workload, interleaved, several runs each, medians reported:
  *
- *   engine        ModelClient (the profile's concurrency) over the keep-alive transport
+ *   engine        ModelEngine as the CLI and the editor build it: a profile of concurrency C,
+ *                 the keep-alive transport, and (from concurrency 32) the `openai` client's
+ *                 calls in two request threads (src/core/llm/requestThreads.ts)
+ *   engine (1 thread)  the same engine with `requestThreads: { threads: 0 }`: every call sent
+ *                 from the engine's own thread, to show what the request threads buy
  *   bare openai   C workers each awaiting calls on a bare `openai` client (its default fetch)
  *   bare undici   C workers each awaiting raw POSTs through an undici Pool (the floor)
  *
@@ -12,7 +16,8 @@
  * CPU a request) is charged to the client: at 20,000 × 512 the two together need more than a
  * whole core, whatever the client does. `BENCH_SERVER=inprocess` runs it in this process, to
  * compare; `BENCH_RUNS` sets the runs per way (3 by default); `BENCH_WORKLOADS=small` or `large`
- * runs only that workload; `BENCH_WAYS=engine,bare undici` runs only those ways.
+ * runs only that workload; `BENCH_WAYS=engine,bare undici` runs only those ways; `BENCH_THREADS=k`
+ * gives the engine k request threads instead of its default.
  *
  * Each line also gives the client's CPU time per request and the share of one core that this
  * costs at the ideal rate (N / ideal). That share does not depend on how loaded the machine is.
@@ -30,9 +35,8 @@ import * as os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { Pool } from 'undici';
-import { ModelClient } from '../src/core/llm/client';
+import { ModelEngine } from '../src/core/llm/engine';
 import { validateProfile } from '../src/core/llm/profile';
-import { createKeepAliveFetch } from '../src/core/llm/transport';
 import type { BenchResult } from './run';
 import type { TestServer } from '../test/support/openaiServer';
 import { startTestServer } from '../test/support/openaiServer';
@@ -56,8 +60,8 @@ const MODEL = 'sim-small';
 const REQUEST_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS });
 const SERVE_FLAG = '--serve-test-server';
 
-type Way = 'engine' | 'bare openai' | 'bare undici';
-const ALL_WAYS: readonly Way[] = ['engine', 'bare openai', 'bare undici'];
+type Way = 'engine' | 'engine (1 thread)' | 'bare openai' | 'bare undici';
+const ALL_WAYS: readonly Way[] = ['engine', 'engine (1 thread)', 'bare openai', 'bare undici'];
 
 /** A test server somewhere: here, or in a child process. */
 interface ServerHandle {
@@ -166,36 +170,75 @@ async function inWorkers(count: number, concurrency: number, call: () => Promise
 }
 
 /** One run of the workload one way; returns the wall time in ms. */
-async function runOnce(way: Way, baseURL: string, workload: Workload, count = workload.requests): Promise<number> {
-  const { concurrency } = workload;
-  if (way === 'engine') {
-    const transport = createKeepAliveFetch({ connections: concurrency });
+/** One measured stretch: wall time, and this process's and the machine's CPU over exactly that stretch. */
+interface Measured {
+  readonly wall: number;
+  readonly clientMicros: number;
+  readonly machineMicros: number;
+}
+
+/** Starts measuring now (after any set-up, such as starting request threads, which is not the workload's). */
+function startMeasuring(): () => Measured {
+  const begin = performance.now();
+  const machine = machineBusyMicros();
+  const cpu = process.cpuUsage();
+  return () => {
+    const wall = performance.now() - begin;
+    const used = process.cpuUsage(cpu);
+    return { wall, clientMicros: used.user + used.system, machineMicros: machineBusyMicros() - machine };
+  };
+}
+
+/**
+ * The engines of one workload, one per engine way, kept from the warm-up through every run: its
+ * request threads are isolates of their own, and like this process they are measured warm (a
+ * fresh engine per run would time its threads' JIT warm-up each time).
+ */
+const engines = new Map<Way, ModelEngine>();
+
+function engineFor(way: Way, baseURL: string, concurrency: number): ModelEngine {
+  let engine = engines.get(way);
+  if (!engine) {
     const profile = validateProfile({ name: 'bench', model: MODEL, baseURL, concurrency, sampling: { max_tokens: MAX_TOKENS } });
-    const client = new ModelClient(profile, { fetch: transport.fetch });
-    try {
-      const begin = performance.now();
-      // A batch hands the engine every row at once; the profile's queue meters them out.
-      const results = await Promise.all(Array.from({ length: count }, () => client.complete({ messages: MESSAGES })));
-      const wall = performance.now() - begin;
-      if (results.some((result) => result.finishReason !== 'stop' && result.finishReason !== 'length')) throw new Error('engine: an unfinished reply');
-      return wall;
-    } finally {
-      await transport.close();
-    }
+    // BENCH_THREADS=k tries k request threads instead of the engine's default.
+    const threads = way === 'engine' ? (process.env.BENCH_THREADS ? positiveIntegerFromEnv('BENCH_THREADS', 2) : undefined) : 0;
+    engine = new ModelEngine({ profiles: [profile], keyFor: () => undefined, ...(threads !== undefined ? { requestThreads: { threads, minConcurrency: 1 } } : {}) });
+    engines.set(way, engine);
+  }
+  return engine;
+}
+
+function disposeEngines(): void {
+  for (const engine of engines.values()) engine.dispose();
+  engines.clear();
+}
+
+async function runOnce(way: Way, baseURL: string, workload: Workload, count = workload.requests): Promise<Measured> {
+  const { concurrency } = workload;
+  if (way === 'engine' || way === 'engine (1 thread)') {
+    const model = engineFor(way, baseURL, concurrency).model('bench');
+    // Unmeasured: the profile's client (and its request threads) start with the first call, as in a run.
+    await model.complete({ messages: MESSAGES });
+    const stop = startMeasuring();
+    // A batch hands the engine every row at once; the profile's queue meters them out.
+    const results = await Promise.all(Array.from({ length: count }, () => model.complete({ messages: MESSAGES })));
+    const measured = stop();
+    if (results.some((result) => result.finishReason !== 'stop' && result.finishReason !== 'length')) throw new Error('engine: an unfinished reply');
+    return measured;
   }
   if (way === 'bare openai') {
     const openai = new OpenAI({ baseURL, apiKey: 'bench-key', maxRetries: 0 });
-    const begin = performance.now();
+    const stop = startMeasuring();
     await inWorkers(count, concurrency, async () => {
       const completion = await openai.chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS });
       if (!completion.choices[0]?.finish_reason) throw new Error('bare openai: an unfinished reply');
     });
-    return performance.now() - begin;
+    return stop();
   }
   const url = new URL(baseURL);
   const pool = new Pool(url.origin, { connections: concurrency, pipelining: 1 });
   try {
-    const begin = performance.now();
+    const stop = startMeasuring();
     await inWorkers(count, concurrency, async () => {
       const response = await pool.request({
         path: `${url.pathname}/chat/completions`,
@@ -207,7 +250,7 @@ async function runOnce(way: Way, baseURL: string, workload: Workload, count = wo
       if (response.statusCode !== 200) throw new Error(`bare undici: HTTP ${response.statusCode}: ${text.slice(0, 200)}`);
       JSON.parse(text);
     });
-    return performance.now() - begin;
+    return stop();
   } finally {
     await pool.close();
   }
@@ -275,18 +318,15 @@ export async function run(): Promise<BenchResult> {
           const way = ways[(i + j) % ways.length] as Way;
           await server.reset();
           const serverBefore = await server.cpuMicros();
-          const machineBefore = machineBusyMicros();
-          const clientBefore = process.cpuUsage();
-          walls.get(way)?.push(await runOnce(way, server.baseURL, workload));
-          const clientCpu = process.cpuUsage(clientBefore);
-          const machine = machineBusyMicros() - machineBefore;
+          const { wall, clientMicros: client, machineMicros: machine } = await runOnce(way, server.baseURL, workload);
+          walls.get(way)?.push(wall);
           const serverAfter = await server.cpuMicros();
-          const client = clientCpu.user + clientCpu.system;
           const serverCpu = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : undefined;
           accounts.get(way)?.push({ client, server: serverCpu, others: Math.max(0, machine - client - (serverCpu ?? 0)) });
         }
       }
     } finally {
+      disposeEngines();
       await server.close();
     }
     const label = `N=${requests} C=${concurrency} L=${latencyMs}ms`;
@@ -299,11 +339,11 @@ export async function run(): Promise<BenchResult> {
       const cpu = median(runAccounts.map((account) => account.client)) / requests;
       // The share of one core this way needs to keep up with the ideal rate (above 1: it cannot).
       const coreShare = (cpu * requests) / (ideal * 1000);
-      const key = `${way.replace(' ', '_')}_${requests}x${concurrency}`;
+      const key = `${way.replace(/\W+/g, '_')}_${requests}x${concurrency}`;
       metrics[key] = ratio;
       metrics[`${key}_cpuMicrosPerRequest`] = cpu;
       details.push(
-        `  ${way.padEnd(12)} ${ratio.toFixed(3)} × ideal  (median ${Math.round(median(samples))} ms; runs ${samples.map((s) => (s / ideal).toFixed(3)).join(', ')}); ` +
+        `  ${way.padEnd(16)} ${ratio.toFixed(3)} × ideal  (median ${Math.round(median(samples))} ms; runs ${samples.map((s) => (s / ideal).toFixed(3)).join(', ')}); ` +
           `${Math.round(cpu)} µs CPU/request${serverMode === 'child' ? '' : ' (server included)'}, ${(coreShare * 100).toFixed(0)}% of a core at the ideal rate` +
           (way === 'engine' ? `  target ≤ ${workload.target.toFixed(2)}` : ''),
       );

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { seededRandom } from '../random';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
@@ -6,6 +6,8 @@ import {
   AttemptError, FatalModelError, ModelCancelledError, ModelRequestError, RetriesExhaustedError, SchemaMismatchError,
 } from './errors';
 import type { JsonSchemaLike } from './jsonShape';
+import { OPENAI_DEFAULT_BASE_URL, createOpenAIClient } from './openaiClient';
+import type { CompletionSender } from './requestThreadProtocol';
 import { checkJsonReply } from './jsonShape';
 import type { ModelProfile } from './profile';
 import { redact } from './redact';
@@ -79,23 +81,23 @@ export interface ModelClientOptions {
   readonly maxSchemaAttempts?: number;
   /** The fetch the `openai` client sends with (a keep-alive transport, or a wrapper that checks the origin); the global fetch by default. */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * Sends non-streaming requests instead of this thread's `openai` client: the engine's request
+   * threads (requestThreads.ts). Streams always go through this thread's client.
+   */
+  readonly send?: CompletionSender;
 }
 
-/** The `openai` package's own endpoint, named here so that OPENAI_BASE_URL in the environment cannot redirect a profile that leaves baseURL out. */
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+export { OPENAI_DEFAULT_BASE_URL };
+
+/** The longest one attempt may take, unless the options say otherwise: 10 minutes. */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 600_000;
 
 /**
  * The reason timers are stopped with: abort() without one builds a DOMException with a stack on
  * every attempt, a few per cent of the engine's CPU at thousands of calls a second.
  */
 const TIMER_DONE = new Error('timer no longer needed');
-
-/**
- * The openai client refuses to start without a key; with none, it gets this placeholder and the
- * Authorization header is removed from every request (a `null` default header), so a keyless
- * profile sends no credentials at all.
- */
-const NO_KEY_PLACEHOLDER = 'unused';
 
 /**
  * The engine for one profile: every call goes through the profile's queue (concurrency, rate
@@ -113,6 +115,7 @@ export class ModelClient {
   private readonly maxSchemaAttempts: number;
   private readonly secrets: string[];
   private readonly deadlines: DeadlineQueue;
+  private readonly send: CompletionSender;
   private fatal: FatalModelError | undefined;
 
   constructor(
@@ -122,28 +125,14 @@ export class ModelClient {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? seededRandom(`${profile.name}:${Date.now()}`);
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 600_000;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
     this.maxSchemaAttempts = Math.max(1, options.maxSchemaAttempts ?? 3);
     this.secrets = options.apiKey && options.apiKey.length >= 4 ? [options.apiKey] : [];
     this.scheduler = new ProfileScheduler(profile, this.clock);
     this.deadlines = new DeadlineQueue(this.clock, this.attemptTimeoutMs);
-    const hasKey = options.apiKey !== undefined && options.apiKey !== '';
-    this.openai = new OpenAI({
-      baseURL: profile.baseURL ?? OPENAI_DEFAULT_BASE_URL,
-      apiKey: hasKey ? options.apiKey : NO_KEY_PLACEHOLDER,
-      ...(hasKey ? {} : { defaultHeaders: { Authorization: null } }),
-      // Read from the environment otherwise; a profile says everything about where requests go.
-      organization: null,
-      project: null,
-      maxRetries: 0,
-      // The package would otherwise write to the console (a malformed stream event, say); the
-      // engine reports every failure itself.
-      logLevel: 'off',
-      // A backstop only: the engine's own deadline (on its clock) comes first.
-      timeout: this.attemptTimeoutMs + 60_000,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    this.openai = createOpenAIClient({ baseURL: profile.baseURL, apiKey: options.apiKey, attemptTimeoutMs: this.attemptTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    this.send = options.send ?? ((params, signal) => this.openai.chat.completions.create(params, { signal }));
   }
 
   /** The fatal error that stopped this profile, if one has. */
@@ -269,7 +258,7 @@ export class ModelClient {
         if (finishReason === undefined) throw new AttemptError('the stream ended without a finish reason', 'partialStream');
         return { content, finishReason, usage, model, ...(logprobs ? { logprobs } : {}) };
       }
-      const completion = await this.openai.chat.completions.create(params, { signal: controller.signal });
+      const completion = await this.send(params, controller.signal);
       const choice = completion.choices[0];
       if (!choice || !choice.finish_reason) throw new AttemptError('the reply has no finished choice', 'partialStream');
       return {

@@ -7,19 +7,23 @@
  * SecretStorage) and, before the first request to each origin, asks `beforeFirstRequest` (the
  * editor asks the user); a refusal fails the call and sends nothing.
  */
-import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import type OpenAI from 'openai';
 import type { ChatCallOptions, ChatModel, ChatResult, CacheMode } from './chatModel';
 import type { CompletionRequest, ModelClientOptions } from './client';
-import { ModelClient, OPENAI_DEFAULT_BASE_URL, requestParams } from './client';
+import { DEFAULT_ATTEMPT_TIMEOUT_MS, ModelClient, OPENAI_DEFAULT_BASE_URL, requestParams } from './client';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import { FatalModelError, ModelCancelledError, ModelError, RequestDeferredError } from './errors';
 import { UsageLedger, costOf } from './accounting';
+import { linkedSignal } from './linkedSignal';
 import type { ModelProfile, SamplingDefaults } from './profile';
 import { redact } from './redact';
 import type { CachedReply, ResponseCacheOptions } from './responseCache';
 import { ResponseCache, cacheKey, normaliseBaseURL } from './responseCache';
+import type { CompletionSender } from './requestThreadProtocol';
+import type { RequestWorkerScript } from './requestThreads';
+import { RequestThreadPool, findRequestWorkerScript } from './requestThreads';
 import type { KeepAliveTransport } from './transport';
 import { createKeepAliveFetch } from './transport';
 
@@ -71,6 +75,23 @@ export interface ModelEngineOptions {
    * and fails with RequestDeferredError. Needs `cacheDirectory`; keys and approvals are never asked for.
    */
   deferRequests?(request: DeferredRequest): void;
+  /**
+   * Request threads (requestThreads.ts) for profiles of high concurrency, where the `openai`
+   * client's per-call work would crowd the engine's own thread: how many threads, and from which
+   * profile concurrency on. By default one thread per core beyond the first (at least one, at
+   * most four), from concurrency 32; `threads: 0` sends everything from this thread. Not used
+   * with `fetch` (a caller's fetch sees every request in this thread).
+   */
+  readonly requestThreads?: { readonly threads: number; readonly minConcurrency?: number; readonly script?: RequestWorkerScript };
+}
+
+/**
+ * The default request threads: one per core beyond the one the engine's thread needs (on 2 cores
+ * one: a second measured slower at 20,000 × 512, bench/engineThroughput.bench.ts), for profiles
+ * of concurrency 32 and more; below that one thread keeps up.
+ */
+function defaultRequestThreads(): NonNullable<ModelEngineOptions['requestThreads']> {
+  return { threads: Math.min(4, Math.max(1, availableParallelism() - 1)), minConcurrency: 32 };
 }
 
 export class ModelEngine {
@@ -84,6 +105,7 @@ export class ModelEngine {
   private readonly keys = new Set<string>();
   private readonly lifetime = new AbortController();
   private readonly transports: KeepAliveTransport[] = [];
+  private requestThreads: RequestThreadPool | undefined;
   private readonly clock: Clock;
 
   constructor(private readonly options: ModelEngineOptions) {
@@ -98,8 +120,6 @@ export class ModelEngine {
     this.cache = options.cacheDirectory !== undefined ? new ResponseCache(options.cacheDirectory, options.cacheOptions) : undefined;
     if (options.deferRequests && !this.cache) throw new Error('defer mode needs a response cache: give cacheDirectory, where imported replies go');
     this.clock = options.clock ?? systemClock;
-    // Every call in flight listens to the engine's lifetime: hundreds at a time is expected, not a leak.
-    setMaxListeners(0, this.lifetime.signal);
   }
 
   /** The profiles' names, as given. */
@@ -129,6 +149,8 @@ export class ModelEngine {
   dispose(): void {
     this.lifetime.abort();
     for (const transport of this.transports.splice(0)) transport.close().catch(() => undefined);
+    this.requestThreads?.close().catch(() => undefined);
+    this.requestThreads = undefined;
   }
 
   get disposed(): boolean {
@@ -162,8 +184,9 @@ export class ModelEngine {
       throw new RequestDeferredError(profile.name, key);
     }
 
-    const link = options.signal ? linkSignals(options.signal, this.lifetime.signal) : undefined;
-    const signal = link?.signal ?? this.lifetime.signal;
+    // A signal of the call's own, so that nothing per call is added to the long-lived ones.
+    const link = linkedSignal(this.lifetime.signal, options.signal);
+    const signal = link.signal;
     let result;
     try {
       // Not counted as a request when it fails: nothing was sent (a denied origin, a key store error).
@@ -179,7 +202,7 @@ export class ModelEngine {
         throw error;
       }
     } finally {
-      link?.unlink();
+      link.release();
     }
     const costUsd = costOf(profile, result.usage);
     this.ledger.recordAnswered(profile.name, profile.model, result.usage, costUsd);
@@ -237,11 +260,42 @@ export class ModelEngine {
     }
     if (apiKey !== undefined && apiKey.trim() === '') apiKey = undefined;
     if (apiKey !== undefined) this.keys.add(apiKey);
+    const send = await this.threadedSender(profile, apiKey);
+    if (this.disposed) throw new ModelCancelledError(profile.name);
     return new ModelClient(profile, {
       ...this.options.client,
       ...(apiKey !== undefined ? { apiKey } : {}),
       clock: this.clock,
+      // Streams (and, without request threads, every call) go through this thread's client.
       fetch: this.options.fetch ?? this.transportFor(profile),
+      ...(send ? { send } : {}),
+    });
+  }
+
+  /**
+   * The profile's sender through the request threads, when it should have one. Threads that cannot
+   * start cost speed, not the run: the profile then sends from this thread, with a warning.
+   */
+  private async threadedSender(profile: ModelProfile, apiKey: string | undefined): Promise<CompletionSender | undefined> {
+    const { threads, minConcurrency = 32, script: given } = this.options.requestThreads ?? defaultRequestThreads();
+    if (this.options.fetch || threads < 1 || profile.concurrency < minConcurrency || this.disposed) return undefined;
+    if (!this.requestThreads) {
+      const script = given ?? findRequestWorkerScript();
+      if (!script) return undefined;
+      this.requestThreads = new RequestThreadPool({ threads, script });
+    }
+    const pool = this.requestThreads;
+    try {
+      await pool.ready();
+    } catch (error) {
+      this.warn(`${error instanceof Error ? error.message : String(error)}; profile "${profile.name}" sends from the main thread`);
+      return undefined;
+    }
+    return pool.sender({
+      baseURL: profile.baseURL,
+      apiKey,
+      concurrency: profile.concurrency,
+      attemptTimeoutMs: this.options.client?.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS,
     });
   }
 
@@ -278,30 +332,6 @@ class EngineChatModel implements ChatModel {
   complete(request: CompletionRequest, options: ChatCallOptions = {}): Promise<ChatResult> {
     return this.engine.complete(this.definition, request, options);
   }
-}
-
-/**
- * A signal that aborts when either source does, until `unlink`. AbortSignal.any would do, but in
- * Node 20 it costs about 20 µs a call, and each composite stays registered on the engine's
- * long-lived lifetime signal until it is collected; this costs one controller and two listeners.
- */
-function linkSignals(first: AbortSignal, second: AbortSignal): { readonly signal: AbortSignal; unlink(): void } {
-  const controller = new AbortController();
-  const onFirst = (): void => controller.abort(first.reason);
-  const onSecond = (): void => controller.abort(second.reason);
-  const unlink = (): void => {
-    first.removeEventListener('abort', onFirst);
-    second.removeEventListener('abort', onSecond);
-  };
-  if (first.aborted) controller.abort(first.reason);
-  else if (second.aborted) controller.abort(second.reason);
-  else {
-    // A row's signal carries one listener per call in flight (both orders, k samples, n teachers…): many is expected, and each is removed when its call ends.
-    setMaxListeners(0, first);
-    first.addEventListener('abort', onFirst, { once: true });
-    second.addEventListener('abort', onSecond, { once: true });
-  }
-  return { signal: controller.signal, unlink };
 }
 
 /** Where a profile's requests go. */

@@ -89,7 +89,9 @@ describe('llm: the canary key appears nowhere but in the Authorization header', 
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('across every fault scenario: errors, cache files, ledger, logs and console stay clean', async () => {
+  // Twice: sent from this thread, and through the request threads (where the key lives in a worker).
+  for (const threaded of [false, true]) it(`across every fault scenario: errors, cache files, ledger, logs and console stay clean (${threaded ? 'through request threads' : 'in this thread'})`, async () => {
+    const cacheDirectory = path.join(dir, threaded ? 'threaded' : 'inline');
     const logged: string[] = [];
     // Anything written to the console or the process streams during the calls is captured too.
     const originals = { log: console.log, warn: console.warn, error: console.error, info: console.info, debug: console.debug, out: process.stdout.write, err: process.stderr.write };
@@ -111,8 +113,9 @@ describe('llm: the canary key appears nowhere but in the Authorization header', 
         engine = new ModelEngine({
           profiles: [validateProfile({ name: 'canary', model: 'sim-small', baseURL: server.baseURL, apiKeyRef: 'CANARY_KEY', concurrency: 2, pricePerMillionInput: 1, pricePerMillionOutput: 1 })],
           keyFor: () => CANARY,
-          cacheDirectory: dir,
+          cacheDirectory,
           cacheMode: 'off',
+          requestThreads: threaded ? { threads: 2, minConcurrency: 1 } : { threads: 0 },
           log: (message) => logged.push(message),
           client: { random: seededRandom('canary'), retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 }, idleTimeoutMs: 150, attemptTimeoutMs: 400, maxSchemaAttempts: 2 },
         });
@@ -145,7 +148,7 @@ describe('llm: the canary key appears nowhere but in the Authorization header', 
       process.stderr.write = originals.err;
     }
 
-    const files = await filesUnder(dir);
+    const files = await filesUnder(cacheDirectory);
     assert.equal(files.length, scenarios.filter((s) => !s.fails).length, 'one cache entry per scenario that answered');
     // The canary is searched whole and by recognisable pieces (a service may echo part of a key).
     const pieces = [CANARY, CANARY.slice('sk-canary-'.length), CANARY.slice(-12)];

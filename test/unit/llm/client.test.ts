@@ -5,6 +5,7 @@ import { seededRandom } from '../../../src/core/random';
 import { ManualClock } from '../../../src/core/llm/clock';
 import type { CompletionRequest, ModelClientOptions } from '../../../src/core/llm/client';
 import { ModelClient } from '../../../src/core/llm/client';
+import { RequestThreadPool, findRequestWorkerScript } from '../../../src/core/llm/requestThreads';
 import { FatalModelError, ModelCancelledError, RetriesExhaustedError, SchemaMismatchError } from '../../../src/core/llm/errors';
 import type { ModelProfile } from '../../../src/core/llm/profile';
 import { validateProfile } from '../../../src/core/llm/profile';
@@ -14,22 +15,34 @@ const CANARY_KEY = 'sk-canary-7f3a9c1e5b2d4f6a8c0e2b4d6f8a1c3e';
 
 const ask = (content = 'hello'): CompletionRequest => ({ messages: [{ role: 'user', content }] });
 
-describe('llm: the model client against the test server', function () {
+// Every case twice: with the `openai` client in this thread, and through the engine's request
+// threads (the errors cross a thread and must be sorted, retried and reported the same way).
+for (const threaded of [false, true]) describe(`llm: the model client against the test server (${threaded ? 'through request threads' : 'in this thread'})`, function () {
   this.timeout(10_000);
   let server: TestServer;
+  let pool: RequestThreadPool | undefined;
 
   before(async () => {
     server = await startTestServer({ seed: 11 });
+    if (threaded) {
+      const script = findRequestWorkerScript();
+      assert.ok(script, 'the request worker script is found beside its module');
+      pool = new RequestThreadPool({ threads: 2, script });
+      await pool.ready();
+    }
   });
   afterEach(() => server.reset());
-  after(() => server.close());
+  after(async () => {
+    await pool?.close();
+    await server.close();
+  });
 
   /** A client on the test server with short, seeded waits. */
   function makeClient(profile: Partial<ModelProfile> = {}, options: ModelClientOptions = {}): ModelClient {
-    return new ModelClient(
-      validateProfile({ name: 'sim', model: 'sim-small', baseURL: server.baseURL, apiKeyRef: 'SIM_API_KEY', concurrency: 4, ...profile }),
-      { apiKey: CANARY_KEY, random: seededRandom('client-test'), retry: { baseDelayMs: 5, maxDelayMs: 50 }, idleTimeoutMs: 2000, attemptTimeoutMs: 5000, ...options },
-    );
+    const settings = { apiKey: CANARY_KEY, random: seededRandom('client-test'), retry: { baseDelayMs: 5, maxDelayMs: 50 }, idleTimeoutMs: 2000, attemptTimeoutMs: 5000, ...options };
+    const validated = validateProfile({ name: 'sim', model: 'sim-small', baseURL: server.baseURL, apiKeyRef: 'SIM_API_KEY', concurrency: 4, ...profile });
+    const send = pool?.sender({ baseURL: validated.baseURL, apiKey: settings.apiKey, concurrency: validated.concurrency, attemptTimeoutMs: settings.attemptTimeoutMs });
+    return new ModelClient(validated, { ...settings, ...(send ? { send } : {}) });
   }
 
   const statuses = () => server.chatRequests().map((r) => r.status);
@@ -50,6 +63,8 @@ describe('llm: the model client against the test server', function () {
     const body = server.chatRequests()[0]?.body as Record<string, unknown>;
     assert.deepEqual([body.temperature, body.top_p, body.max_tokens, body.seed], [0.2, 0.9, 64, 3], 'the profile sampling defaults are sent');
     assert.equal(server.chatRequests()[0]?.headers['x-stainless-retry-count'], '0');
+    // Through the threads: the non-streaming call went there, the stream stayed in this thread.
+    if (pool) assert.equal(pool.requestsSent, 1);
   });
 
   it('a 500/503 burst is retried through, and the attempts are counted', async () => {
@@ -188,6 +203,18 @@ describe('llm: the model client against the test server', function () {
     controller.abort();
     await within(assert.rejects(call, ModelCancelledError), 1000, 'the cancelled call');
     assert.ok(Date.now() - abortedAt < 1000);
+    await eventually(() => server.inFlight() === 0, 'the server sees the client go away');
+    await delay(100);
+    assert.equal(server.chatRequests().length, 1);
+  });
+
+  it('an abort of a non-streaming call in flight rejects promptly, and the request is closed', async () => {
+    server.fault({ kind: 'stall', count: Infinity });
+    const controller = new AbortController();
+    const call = makeClient().complete(ask(), { signal: controller.signal });
+    await eventually(() => server.inFlight() === 1, 'the request is in flight');
+    controller.abort();
+    await within(assert.rejects(call, ModelCancelledError), 1000, 'the cancelled call');
     await eventually(() => server.inFlight() === 0, 'the server sees the client go away');
     await delay(100);
     assert.equal(server.chatRequests().length, 1);
