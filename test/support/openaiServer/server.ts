@@ -12,7 +12,6 @@
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChoiceOutput, CompletionMeta } from './completion';
 import { buildChunks, buildCompletion, buildUsage } from './completion';
 import type { FaultKind, FaultSpec } from './faults';
@@ -106,16 +105,28 @@ interface Exchange {
   closedSignal(): AbortSignal;
 }
 
-/** Resolves after `ms`, or early when `signal` aborts; says whether the full time passed. */
-async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return false;
-  try {
-    await sleep(ms, undefined, { signal });
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Resolves after `ms`, or early when `signal` aborts; says whether the full time passed. A plain
+ * timer and one listener: timers/promises with a signal costs several times more per request,
+ * which at thousands of requests a second is CPU taken from the client under test.
+ */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
+
+/** The reason a response's signal aborts with: abort() without one builds a DOMException, stack and all, for every request. */
+const CLIENT_GONE = new Error('the response closed');
 
 function whenAborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -249,7 +260,7 @@ class OpenAITestServer implements TestServer {
     res.on('close', () => {
       this.active--;
       closed = true;
-      closedController?.abort();
+      closedController?.abort(CLIENT_GONE);
     });
 
     const bodyRead = await this.readBody(req);
@@ -295,7 +306,7 @@ class OpenAITestServer implements TestServer {
       closedSignal: () => {
         if (!closedController) {
           closedController = new AbortController();
-          if (closed) closedController.abort();
+          if (closed) closedController.abort(CLIENT_GONE);
         }
         return closedController.signal;
       },
