@@ -106,6 +106,7 @@ export class ModelEngine {
   private readonly lifetime = new AbortController();
   private readonly transports: KeepAliveTransport[] = [];
   private requestThreads: RequestThreadPool | undefined;
+  private missingWorkerWarned = false;
   private readonly clock: Clock;
 
   constructor(private readonly options: ModelEngineOptions) {
@@ -281,7 +282,12 @@ export class ModelEngine {
     if (this.options.fetch || threads < 1 || profile.concurrency < minConcurrency || this.disposed) return undefined;
     if (!this.requestThreads) {
       const script = given ?? findRequestWorkerScript();
-      if (!script) return undefined;
+      if (!script) {
+        // A bundle shipped without its worker file: slower, not broken, and said once.
+        if (!this.missingWorkerWarned) this.warn(`the request thread code (requestWorker.js) is not beside the engine's; profile "${profile.name}" sends from the main thread`);
+        this.missingWorkerWarned = true;
+        return undefined;
+      }
       this.requestThreads = new RequestThreadPool({ threads, script });
     }
     const pool = this.requestThreads;
