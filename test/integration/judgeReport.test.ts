@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { readJudgedRow, type JudgedRow } from '../../src/core/judging/judgedRows';
+import type { RankingReport } from '../../src/core/judging/rankingReport';
 import { judgeReport, type JudgeReport } from '../../src/core/judging/report';
 import { EXTENSION_ID, fixtureUri } from '../support/extensionHost';
 
@@ -71,6 +72,20 @@ describe('judge report', function () {
     } finally {
       await vscode.commands.executeCommand('workbench.action.files.revert');
     }
+  });
+
+  it('reports a file of n-way rankings: the tournaments\' matches, in the same panel', async () => {
+    const report = await vscode.commands.executeCommand<(JudgeReport & { ranking?: RankingReport }) | undefined>('distillery.judgeReport', fixtureUri('ranked-answers.jsonl'));
+    assert.ok(report?.ranking, 'the n-way part is there');
+    assert.equal(report.rows, 0, 'no pair verdicts');
+    // The fixture's 2 rows and 9 matches, counted by hand.
+    assert.deepEqual([report.ranking.rows, report.ranking.matches], [2, 9]);
+    assert.equal(report.ranking.tieRate, 1 / 9);
+    assert.equal(report.ranking.positionFlipRate, 2 / 9);
+    assert.equal(report.ranking.meanTopGap, (140 + 40) / 2);
+    assert.equal(report.ranking.selfPreferenceRows, 1);
+    const labels = await waitForTab('Judge Report: ranked-answers.jsonl');
+    assert.ok(labels.includes('Judge Report: ranked-answers.jsonl'), `webview tabs: ${labels.join(', ')}`);
   });
 
   it('returns nothing for a file without judgements', async () => {

@@ -4,6 +4,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { JsonlBuffer } from '../../core/dataset/jsonlBuffer';
 import { InputError } from '../../core/errors/located';
 import { readJudgedRow, type JsonPath, type JudgedRow } from '../../core/judging/judgedRows';
+import { rankingReport, readRankedRow, type RankedRow, type RankingReport } from '../../core/judging/rankingReport';
 import { judgeReport, type JudgeReport } from '../../core/judging/report';
 import type { CliCommand } from '../command';
 import { ExitCode } from '../exitCodes';
@@ -20,8 +21,9 @@ export const judgeReportCommand: CliCommand = {
   optionHelp: [
     '--json   print the report as JSON on stdout',
     '',
-    'Reads the rows that carry "distillery.judgement" (written by `distillery judge`); other rows are',
-    'counted and skipped. Where rows carry "distillery.human" labels, the judge\'s accuracy and Cohen\'s',
+    'Reads the rows that carry "distillery.judgement" (written by `distillery judge`) and, for n-way',
+    'judging, "distillery.ranking" (their tournaments\' matches: ties, position flips, agreement, the',
+    'rating gap between the best two answers); other rows are counted and skipped. Where rows carry "distillery.human" labels, the judge\'s accuracy and Cohen\'s',
     'kappa against them are shown. The length-controlled win rate fits P(A wins) = σ(θ + β·tanh(Δlen/s))',
     'on the decisive verdicts and reports σ(θ): the win rate with the length term at 0.',
   ],
@@ -29,17 +31,23 @@ export const judgeReportCommand: CliCommand = {
   positionals: { min: 1, max: 1 },
   async run({ values, positionals, io }) {
     const shown = positionals[0] as string;
-    const { rows, unjudged } = await readJudgedFile(path.resolve(io.cwd, shown), shown);
-    if (rows.length === 0) throw new InputError(`${shown}: no row has a "distillery.judgement" (judge it first: distillery judge)`);
+    const { rows, ranked, unjudged } = await readJudgedFile(path.resolve(io.cwd, shown), shown);
+    if (rows.length === 0 && ranked.length === 0) {
+      throw new InputError(`${shown}: no row has a "distillery.judgement" or a "distillery.ranking" (judge it first: distillery judge)`);
+    }
     const report = judgeReport(rows);
-    if (values.json === true) io.stdout.write(`${JSON.stringify({ file: shown, unjudged, ...report }, null, 2)}\n`);
-    else io.stdout.write(formatJudgeReport(shown, report, unjudged));
+    const ranking = ranked.length > 0 ? rankingReport(ranked) : undefined;
+    if (values.json === true) io.stdout.write(`${JSON.stringify({ file: shown, unjudged, ...report, ...(ranking ? { ranking } : {}) }, null, 2)}\n`);
+    else io.stdout.write(formatJudgeReport(shown, report, unjudged, ranking));
     return ExitCode.Success;
   },
 };
 
-/** The judged rows of a JSONL file; InputError at FILE:LINE:COLUMN for a line that is not JSON or a malformed judgement. */
-export async function readJudgedFile(absolute: string, shown: string): Promise<{ rows: JudgedRow[]; unjudged: number }> {
+/**
+ * The judged rows of a JSONL file (pair verdicts) and its ranked rows (n-way tournaments);
+ * InputError at FILE:LINE:COLUMN for a line that is not JSON or a malformed judgement or ranking.
+ */
+export async function readJudgedFile(absolute: string, shown: string): Promise<{ rows: JudgedRow[]; ranked: RankedRow[]; unjudged: number }> {
   let bytes: Buffer;
   try {
     if (!(await stat(absolute)).isFile()) throw new InputError(`${shown}: not a file`);
@@ -50,19 +58,23 @@ export async function readJudgedFile(absolute: string, shown: string): Promise<{
   }
   const buffer = new JsonlBuffer(bytes);
   const rows: JudgedRow[] = [];
+  const ranked: RankedRow[] = [];
   let unjudged = 0;
   for (const row of buffer.rows()) {
     if (row.kind === 'blank') continue;
     if (row.kind === 'invalid') throw new InputError(row.problem.message, { file: shown, line: row.line, column: row.problem.column });
     const reading = readJudgedRow(row.value);
-    if (reading.kind === 'unjudged') unjudged++;
-    else if (reading.kind === 'judged') rows.push(reading.row);
-    else {
-      const column = columnOf(buffer.rowText(row), reading.path);
-      throw new InputError(`${reading.path.join('.')}: ${reading.message}`, { file: shown, line: row.line, column });
+    const rankedReading = reading.kind === 'unjudged' ? readRankedRow(row.value) : undefined;
+    const bad = reading.kind === 'invalid' ? reading : rankedReading?.kind === 'invalid' ? rankedReading : undefined;
+    if (bad) {
+      const column = columnOf(buffer.rowText(row), bad.path);
+      throw new InputError(`${bad.path.join('.')}: ${bad.message}`, { file: shown, line: row.line, column });
     }
+    if (reading.kind === 'judged') rows.push(reading.row);
+    else if (rankedReading?.kind === 'ranked') ranked.push(rankedReading.row);
+    else unjudged++;
   }
-  return { rows, unjudged };
+  return { rows, ranked, unjudged };
 }
 
 /** 1-based column of the value at `at` in a row's text (of its nearest enclosing value that exists). */
@@ -79,7 +91,11 @@ function columnOf(text: string, at: JsonPath): number {
 const pct = (value: number | undefined): string => (value === undefined ? '–' : `${(value * 100).toFixed(1)}%`);
 const num = (value: number | undefined, digits = 2): string => (value === undefined ? '–' : value.toFixed(digits));
 
-export function formatJudgeReport(file: string, r: JudgeReport, unjudged: number): string {
+export function formatJudgeReport(file: string, r: JudgeReport, unjudged: number, ranking?: RankingReport): string {
+  const width = (lines: Array<[string, string]>): number => Math.max(...lines.map(([label]) => label.length));
+  const table = (lines: Array<[string, string]>): string => lines.map(([label, value]) => `${label.padEnd(width(lines))}  ${value}`).join('\n');
+  const rankingPart = ranking ? `${file}: n-way rankings\n${table(formatRanking(ranking))}\n` : '';
+  if (r.rows === 0) return `${rankingPart}${unjudged > 0 ? `rows neither judged nor ranked (skipped): ${unjudged.toLocaleString('en-US')}\n` : ''}`;
   const lines: Array<[string, string]> = [
     ['judged rows', r.rows.toLocaleString('en-US')],
     ...(unjudged > 0 ? [['rows without a judgement (skipped)', unjudged.toLocaleString('en-US')] as [string, string]] : []),
@@ -101,6 +117,18 @@ export function formatJudgeReport(file: string, r: JudgeReport, unjudged: number
   } else {
     lines.push(['human labels', 'none']);
   }
-  const width = Math.max(...lines.map(([label]) => label.length));
-  return `${file}: judge report\n${lines.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n')}\n`;
+  return `${file}: judge report\n${table(lines)}\n${rankingPart ? `\n${rankingPart}` : ''}`;
+}
+
+function formatRanking(r: RankingReport): Array<[string, string]> {
+  return [
+    ['ranked rows', `${r.rows.toLocaleString('en-US')} (${r.formats['round-robin']} round-robin, ${r.formats.swiss} Swiss)`],
+    ['answers per row', r.answers.min === r.answers.max ? String(r.answers.min) : `${r.answers.min}–${r.answers.max} (mean ${num(r.answers.mean, 1)})`],
+    ['matches judged', r.matches.toLocaleString('en-US')],
+    ['ties among matches', pct(r.tieRate)],
+    ['position flips among matches', pct(r.positionFlipRate)],
+    ['agreement across samples', pct(r.sampleAgreement)],
+    ['rating gap, best to second', r.meanTopGap === undefined ? '–' : `${num(r.meanTopGap, 1)} Elo points (mean)`],
+    ['rows a judge may self-prefer', r.selfPreferenceRows > 0 ? `${r.selfPreferenceRows} (a judge's model wrote one of the answers)` : 'none'],
+  ];
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
 import { readJudgedRow, type JsonPath, type JudgedRow } from '../../core/judging/judgedRows';
+import { rankingReport, readRankedRow, type RankedRow, type RankingReport } from '../../core/judging/rankingReport';
 import { judgeReport, type JudgeReport } from '../../core/judging/report';
 import { lengthBuckets } from '../../webview/judgeReport/lengthBuckets';
 import type { HostMessage, JudgedRowProblem, JudgeReportView, WebviewMessage } from '../../webview/judgeReport/protocol';
@@ -18,8 +19,8 @@ const MAX_PROBLEMS = 20;
 export class JudgeReportPanel extends DatasetPanel<HostMessage, WebviewMessage> {
   private static current: JudgeReportPanel | undefined;
 
-  /** Opens (or re-points) the panel and resolves with the report it shows. */
-  static async show(ctx: Ctx, document: vscode.TextDocument): Promise<JudgeReport | undefined> {
+  /** Opens (or re-points) the panel and resolves with the report it shows (with its n-way part, if any). */
+  static async show(ctx: Ctx, document: vscode.TextDocument): Promise<(JudgeReport & { ranking?: RankingReport }) | undefined> {
     let panel = JudgeReportPanel.current;
     if (panel) {
       panel.retarget(document);
@@ -27,7 +28,8 @@ export class JudgeReportPanel extends DatasetPanel<HostMessage, WebviewMessage> 
       const webviewPanel = vscode.window.createWebviewPanel(judgeReportViewType, title(document), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(ctx.extensionUri));
       panel = ctx.register(new JudgeReportPanel(ctx, webviewPanel, document));
     }
-    return panel.refresh(true)?.report;
+    const view = panel.refresh(true);
+    return view ? { ...view.report, ...(view.ranking ? { ranking: view.ranking } : {}) } : undefined;
   }
 
   /** Brings back a panel VS Code restored after a window reload, on the dataset it described. */
@@ -76,6 +78,7 @@ export class JudgeReportPanel extends DatasetPanel<HostMessage, WebviewMessage> 
  */
 export function judgeReportView(snapshot: DatasetSnapshot, fileName: string): JudgeReportView {
   const rows: JudgedRow[] = [];
+  const ranked: RankedRow[] = [];
   const problems: JudgedRowProblem[] = [];
   let problemCount = 0;
   let unjudged = 0;
@@ -91,12 +94,20 @@ export function judgeReportView(snapshot: DatasetSnapshot, fileName: string): Ju
       continue;
     }
     const reading = readJudgedRow(row.value);
-    if (reading.kind === 'unjudged') unjudged++;
+    const rankedReading = reading.kind === 'unjudged' ? readRankedRow(row.value) : undefined;
+    const bad = reading.kind === 'invalid' ? reading : rankedReading?.kind === 'invalid' ? rankedReading : undefined;
+    if (bad) problem({ line, column: columnOf(snapshot.rowText(row), bad.path), message: `${bad.path.join('.')}: ${bad.message}` });
     else if (reading.kind === 'judged') rows.push(reading.row);
-    else problem({ line, column: columnOf(snapshot.rowText(row), reading.path), message: `${reading.path.join('.')}: ${reading.message}` });
+    else if (rankedReading?.kind === 'ranked') ranked.push(rankedReading.row);
+    else unjudged++;
   }
-  if (rows.length === 0) throw new Error(`${fileName}: no row has a "distillery.judgement" (judge the file first with Distillery: Judge).`);
-  return { fileName, unjudged, problems, problemCount, report: judgeReport(rows), lengthBuckets: lengthBuckets(rows.map((r) => r.judgement)) };
+  if (rows.length === 0 && ranked.length === 0) {
+    throw new Error(`${fileName}: no row has a "distillery.judgement" or a "distillery.ranking" (judge the file first with Distillery: Judge).`);
+  }
+  return {
+    fileName, unjudged, problems, problemCount, report: judgeReport(rows), lengthBuckets: lengthBuckets(rows.map((r) => r.judgement)),
+    ...(ranked.length > 0 ? { ranking: rankingReport(ranked) } : {}),
+  };
 }
 
 /** 1-based column of the value at `at` in a row's text (of its nearest enclosing value that exists). */

@@ -1,6 +1,7 @@
 import type { Verdict } from '../../core/tasks/judgeTypes';
 import { barChart, destroyCharts, recolourCharts, type BarSeries } from '../statistics/charts';
 import { element, vscodeApi } from '../vscodeApi';
+import type { RankingReport } from '../../core/judging/rankingReport';
 import type { HostMessage, JudgeReportView, WebviewMessage, WebviewState } from './protocol';
 
 const vscode = vscodeApi<WebviewMessage, WebviewState>();
@@ -55,12 +56,10 @@ function refreshButton(): HTMLElement {
   return refresh;
 }
 
-function renderReport(view: JudgeReportView): void {
-  destroyCharts();
+/** The sections over pair verdicts (`distillery.judgement`). */
+function pairSections(view: JudgeReportView, drawCharts: Array<() => void>): HTMLElement[] {
   const r = view.report;
-  const drawCharts: Array<() => void> = [];
-  const parts: HTMLElement[] = [element('h1', view.fileName)];
-
+  const parts: HTMLElement[] = [];
   // Headline numbers: each cell carries its raw value for tests and copy-paste.
   const lc = r.lengthControlled;
   const headline: Array<[string, string, string, number | undefined]> = [
@@ -134,6 +133,42 @@ function renderReport(view: JudgeReportView): void {
     );
     parts.push(human);
   }
+  return parts;
+}
+
+/** N-way judging: the matches of the rows' tournaments (`distillery.ranking`). `unjudged` when no pair section says it. */
+function rankingSection(k: RankingReport, unjudged: number | undefined): HTMLElement {
+  const node = section('N-way rankings', 'ranking-section');
+  const answers = k.answers.min === k.answers.max ? n(k.answers.min) : `${n(k.answers.min)}–${n(k.answers.max)} (mean ${num(k.answers.mean, 1)})`;
+  const cells: Array<[string, string, string]> = [
+    ['rankedRows', 'Ranked rows', `${n(k.rows)} (${n(k.formats['round-robin'])} round-robin, ${n(k.formats.swiss)} Swiss)`],
+    ...(unjudged !== undefined ? [['unjudged', 'Rows neither judged nor ranked (skipped)', n(unjudged)] as [string, string, string]] : []),
+    ['answersPerRow', 'Answers per row', answers],
+    ['matches', 'Matches judged', n(k.matches)],
+    ['matchTieRate', 'Ties among matches', pct(k.tieRate)],
+    ['matchFlipRate', 'Position flips among matches', pct(k.positionFlipRate)],
+    ['matchAgreement', 'Agreement across samples', pct(k.sampleAgreement)],
+    ['topGap', 'Rating gap, best to second (mean, Elo points)', num(k.meanTopGap, 1)],
+    ['selfPreferenceRows', 'Rows where a judge\u2019s model wrote one of the answers', n(k.selfPreferenceRows)],
+  ];
+  const rows = element('table', undefined, { id: 'ranking' });
+  for (const [key, label, text] of cells) {
+    const row = element('tr');
+    row.append(element('th', label, { scope: 'row' }), element('td', text, { class: 'number', 'data-stat': key }));
+    rows.append(row);
+  }
+  node.append(rows);
+  return node;
+}
+
+function renderReport(view: JudgeReportView): void {
+  destroyCharts();
+  const r = view.report;
+  const drawCharts: Array<() => void> = [];
+  const parts: HTMLElement[] = [element('h1', view.fileName)];
+
+  if (r.rows > 0) parts.push(...pairSections(view, drawCharts));
+  if (view.ranking) parts.push(rankingSection(view.ranking, view.report.rows === 0 ? view.unjudged : undefined));
 
   // Problems.
   if (view.problemCount > 0) {

@@ -1,5 +1,6 @@
 // The message protocol between the judge report panel and its webview. Both sides import these
 // types, so a message one side sends and the other does not expect fails to type-check.
+import type { RankingReport } from '../../core/judging/rankingReport';
 import type { JudgeReport } from '../../core/judging/report';
 import type { LengthBucket } from './lengthBuckets';
 
@@ -22,6 +23,8 @@ export interface JudgeReportView {
   readonly report: JudgeReport;
   /** Verdicts by difference in length (A − B), for the "verdict vs length" chart. */
   readonly lengthBuckets: readonly LengthBucket[];
+  /** Rows ranked by n-way judging (`distillery.ranking`), when there are any. */
+  readonly ranking?: RankingReport;
 }
 
 /** Extension → webview. `uri`: the dataset described, kept in the state so the panel comes back after a reload. */

@@ -111,4 +111,59 @@ describe('distillery judge-report', () => {
     assert.equal(missing.code, ExitCode.BadInput);
     assert.match(missing.stderr, /missing\.jsonl: cannot read \(ENOENT\)/);
   });
+
+  describe('n-way rankings', () => {
+    /** A row as rankCandidates writes it: the tournament's ratings and matches. */
+    const ranked = (ratings: number[], matches: Array<[Verdict, boolean, number]>, selfPreference = false) => ({
+      prompt: 'Q?',
+      completions: ratings.map((_, i) => `answer ${i}`),
+      distillery: {
+        ranking: {
+          format: 'round-robin', answers: ratings.length, ratings, ranking: ratings.map((_, i) => i), best: 0,
+          matches: matches.map(([winner, positionConsistent, agreement], k) => ({ i: 0, j: k + 1, round: 0, winner, positionConsistent, agreement, pA: null })),
+          judges: [{ profile: 'j1', model: 'model-j1' }], criteria: { kind: 'default' },
+          selfPreference: selfPreference ? [{ judge: 'j1', model: 'model-j1', answers: [0] }] : [], time: '2026-01-01T00:00:00.000Z',
+        },
+      },
+    });
+    const rankedRows = [
+      ranked([1100, 1000, 900], [['A', true, 1], ['A', true, 1], ['tie', false, 0.5]]),
+      ranked([1050, 1040, 1000, 910], [['B', true, 0.75], ['A', false, 0.5], ['A', true, 1]], true),
+    ];
+    const lines = (values: unknown[]): string => `${values.map((v) => JSON.stringify(v)).join('\n')}\n`;
+
+    it('summarises the tournaments\' matches beside the pair verdicts: ties, flips, agreement, the gap at the top, self-preference', async () => {
+      const { code, stdout, stderr } = await run([file('mixed.jsonl', lines([...rows.slice(0, 2), ...rankedRows]))]);
+      assert.equal(code, ExitCode.Success, stderr);
+      assert.match(stdout, /^judged rows\s+2$/m, 'the pair verdicts are reported as before');
+      assert.doesNotMatch(stdout, /rows without a judgement/, 'ranked rows are not counted as unjudged');
+      assert.match(stdout, /^mixed\.jsonl: n-way rankings$/m);
+      assert.match(stdout, /^ranked rows\s+2 \(2 round-robin, 0 Swiss\)$/m);
+      assert.match(stdout, /^answers per row\s+3–4 \(mean 3\.5\)$/m);
+      assert.match(stdout, /^matches judged\s+6$/m);
+      assert.match(stdout, /^ties among matches\s+16\.7%$/m);
+      assert.match(stdout, /^position flips among matches\s+33\.3%$/m);
+      assert.match(stdout, /^agreement across samples\s+79\.2%$/m, '(1 + 1 + 0.5 + 0.75 + 0.5 + 1) / 6');
+      assert.match(stdout, /^rating gap, best to second\s+55\.0 Elo points \(mean\)$/m, '(100 + 10) / 2');
+      assert.match(stdout, /^rows a judge may self-prefer\s+1 /m);
+
+      const json = JSON.parse((await run([file('mixed.jsonl', lines([...rows.slice(0, 2), ...rankedRows])), '--json'])).stdout) as JudgeReport & { ranking: { rows: number; matches: number; positionFlipRate: number } };
+      assert.equal(json.rows, 2);
+      assert.deepEqual([json.ranking.rows, json.ranking.matches], [2, 6]);
+      assert.equal(json.ranking.positionFlipRate, 2 / 6);
+    });
+
+    it('a file of ranked rows only is reported (exit 0); a malformed ranking is named at FILE:LINE:COLUMN (exit 2)', async () => {
+      const only = await run([file('ranked.jsonl', lines(rankedRows))]);
+      assert.equal(only.code, ExitCode.Success, only.stderr);
+      assert.match(only.stdout, /^ranked\.jsonl: n-way rankings$/m);
+      assert.doesNotMatch(only.stdout, /judge report/, 'no pair section without pair verdicts');
+
+      const broken = ranked([1000, 900], [['A', true, 1]]);
+      (broken.distillery.ranking.matches[0] as { agreement: unknown }).agreement = 2;
+      const bad = await run([file('bad-ranking.jsonl', lines([rankedRows[0], broken]))]);
+      assert.equal(bad.code, ExitCode.BadInput);
+      assert.match(bad.stderr, /bad-ranking\.jsonl:2:\d+: distillery\.ranking\.matches\.0\.agreement: must be a number from 0 to 1/);
+    });
+  });
 });

@@ -64,6 +64,26 @@ describe('pipeline step: report', function () {
     assert.deepEqual(written.source, JSON.parse(JSON.stringify(mixReport(rows.map(rowFacts)).diversity)));
   });
 
+  it('ranked rows (n-way judging) add their tournaments to the judge report', async () => {
+    const rankedRow = (ratings: number[], flips: number): Row => ({
+      prompt: 'Which river is longest?',
+      completions: ratings.map((_, i) => `The Nile, answer ${i}.`),
+      distillery: {
+        ranking: {
+          format: 'round-robin', answers: ratings.length, ratings, ranking: ratings.map((_, i) => i), best: 0,
+          matches: ratings.slice(1).map((_, k) => ({ i: 0, j: k + 1, round: k, winner: 'A', positionConsistent: k >= flips, agreement: 1, pA: null })),
+          judges: [{ profile: 'j', model: 'm' }], criteria: { kind: 'default' }, selfPreference: [], time: '2026-01-01T00:00:00.000Z',
+        },
+      },
+    });
+    const input = write('02-judge.jsonl', [rankedRow([1200, 1000, 900], 1), rankedRow([1100, 1080, 1000], 0)]);
+    const result = await reportStep(report(), harness.context(input, out('03-report.jsonl')));
+    const written = JSON.parse(readFileSync(result.files?.judgeReport ?? '', 'utf8')) as JudgeReport & { ranking: { rows: number; matches: number; positionFlipRate: number; meanTopGap: number } };
+    assert.equal(written.rows, 0, 'no pair verdicts');
+    assert.deepEqual([written.ranking.rows, written.ranking.matches, written.ranking.positionFlipRate, written.ranking.meanTopGap], [2, 4, 0.25, 110]);
+    assert.equal(result.details?.ranked, 2);
+  });
+
   it('on many answers, distinct-n is measured over a seeded sample of a fixed size; counts, lengths and near-duplicates stay exact', async () => {
     const input = write('many.jsonl', rows);
     const sampled = await summariseFile(input, 'many.jsonl', { sampleAnswers: 25 });

@@ -14,6 +14,7 @@ import { mixReportOfSummaries, type MixThresholds } from '../../../curation/mixR
 import { InputError } from '../../../errors/located';
 import { judgeReport } from '../../../judging/report';
 import { readJudgedRow, type JudgedRow } from '../../../judging/judgedRows';
+import { rankingReport, readRankedRow, type RankedRow } from '../../../judging/rankingReport';
 import type { PipelineDefinition, ReportStep } from '../pipelineTypes';
 import type { StepExecutor } from '../runnerTypes';
 import { stepOutputFile } from '../stepFiles';
@@ -55,6 +56,7 @@ export const reportStep: StepExecutor<ReportStep> = (step, context) =>
     const bom = (await curationFormat(input.path)) === 'jsonl' && (await fileHasBom(input.path));
     const progress = new PassProgress(context);
     const judged: JudgedRow[] = [];
+    const ranked: RankedRow[] = [];
     const judgeNames = new Map<string, string>();
     const writer = await AtomicRowWriter.open(context.output, { bom, format: 'jsonl' });
     let summary;
@@ -66,6 +68,11 @@ export const reportStep: StepExecutor<ReportStep> = (step, context) =>
           await writer.writeRow(row.value, row.raw, row.terminator);
           const reading = readJudgedRow(row.value);
           if (reading.kind === 'judged') judged.push(compactJudged(reading.row, judgeNames));
+          else {
+            // A ranked row (n-way judging): its tournament's matches join the judge report.
+            const rankedReading = readRankedRow(row.value);
+            if (rankedReading.kind === 'ranked') ranked.push(rankedReading.row);
+          }
         },
       });
       await writer.commit();
@@ -78,9 +85,10 @@ export const reportStep: StepExecutor<ReportStep> = (step, context) =>
     const reportFile = besideOutput(context.output, '.report.json');
     await writeFileAtomic(reportFile, `${JSON.stringify({ file: input.shown, ...(source !== undefined ? { against: source } : {}), ...report }, null, 2)}\n`);
     const files: Record<string, string> = { report: reportFile };
-    if (judged.length > 0) {
+    if (judged.length > 0 || ranked.length > 0) {
       files.judgeReport = besideOutput(context.output, '.judge-report.json');
-      await writeFileAtomic(files.judgeReport, `${JSON.stringify(judgeReport(judged), null, 2)}\n`);
+      const ranking = ranked.length > 0 ? { ranking: rankingReport(ranked) } : {};
+      await writeFileAtomic(files.judgeReport, `${JSON.stringify({ ...judgeReport(judged), ...ranking }, null, 2)}\n`);
     }
     for (const warning of report.warnings) context.log(context.redact(`${step.id}: ${warning.message}`));
     progress.done(summary.rows);
@@ -91,6 +99,7 @@ export const reportStep: StepExecutor<ReportStep> = (step, context) =>
         nearDuplicateRate: Number(report.diversity.nearDuplicateRate.toFixed(3)),
         warnings: report.warnings.length,
         ...(judged.length > 0 ? { judged: judged.length } : {}),
+        ...(ranked.length > 0 ? { ranked: ranked.length } : {}),
       },
       files,
     });
