@@ -138,6 +138,9 @@ export function createJudgeCommand(extras: CliEngineExtras = {}): CliCommand {
           io.stdout.write(`verdicts: A ${summary.verdicts.A}, B ${summary.verdicts.B}, tie ${summary.verdicts.tie}`);
           io.stdout.write(settings.bothOrders ? `; ${summary.positionInconsistent} position-inconsistent (a tie)\n` : '\n');
         }
+        if (summary.singleAnswer > 0) {
+          io.stdout.write(`${summary.singleAnswer} candidates row${summary.singleAnswer === 1 ? '' : 's'} with a single answer (the others filtered out): nothing to compare, written through unjudged\n`);
+        }
         if (summary.ranked > 0) {
           io.stdout.write(`ranked: ${summary.ranked} row${summary.ranked === 1 ? '' : 's'} by tournament (${summary.matches} matches)\n`);
         }

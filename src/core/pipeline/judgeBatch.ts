@@ -13,6 +13,8 @@
  * repeated draws the same ones.
  */
 import type { ConstitutionDocument } from '../constitution/types';
+import { isJsonObject } from '../dataset/jsonValue';
+import { DISTILLERY_KEY } from '../dataset/rowEdit';
 import type { ChatModel } from '../llm/chatModel';
 import { JudgeSettingsError, judgeCriteria, judgePair, judgeSettingsProblems } from '../tasks/judgePair';
 import { judgeInputOf, judgedRow } from '../tasks/judgeRows';
@@ -71,6 +73,8 @@ export interface JudgeBatchSummary extends BatchSummary {
   /** With `preferences`: rows written, and ranked rows that gave none (every margin at or below the minimum). */
   readonly preferenceRows: number;
   readonly withoutPreference: number;
+  /** Candidates rows left one answer (or none) by the teachers' sample filters: written through unjudged. */
+  readonly singleAnswer: number;
 }
 
 /** Problems with the n-way options, each naming its field; empty when fine. */
@@ -113,6 +117,7 @@ export async function runJudgeBatch(options: JudgeBatchOptions): Promise<JudgeBa
   let matches = 0;
   let preferenceRows = 0;
   let withoutPreference = 0;
+  let singleAnswer = 0;
   const rank: RowProcessor = async (row, inputKey, signal) => {
     // A row without answers to rank fails with the reason (rankInputOf throws an InputError).
     const input = rankInputOf(row.value);
@@ -136,6 +141,13 @@ export async function runJudgeBatch(options: JudgeBatchOptions): Promise<JudgeBa
     return { rows, cached: result.cached, costUsd: result.costUsd };
   };
   const process: RowProcessor = async (row, inputKey, signal) => {
+    if (hasFewerThanTwoCandidates(row.value)) {
+      // A teacher's sample filters (near-duplicates, refusals, length) can leave a candidates row
+      // one answer: nothing to compare. It goes through unjudged (as no preference row in that
+      // mode) and is counted, rather than failing again on every run.
+      singleAnswer++;
+      return { rows: options.preferences !== undefined ? [] : [withoutSource(row.value)], cached: 0, costUsd: 0 };
+    }
     if (options.preferences !== undefined || candidateCount(row.value) > 2) return rank(row, inputKey, signal);
     // A row without a pair fails with the reason (judgeInputOf throws an InputError).
     const { input } = judgeInputOf(row.value);
@@ -160,5 +172,18 @@ export async function runJudgeBatch(options: JudgeBatchOptions): Promise<JudgeBa
     ...(options.redact ? { redact: options.redact } : {}),
     ...(options.inputName !== undefined ? { inputName: options.inputName } : {}),
   });
-  return { ...summary, verdicts, positionInconsistent, selfPreference, ranked, matches, preferenceRows, withoutPreference };
+  return { ...summary, verdicts, positionInconsistent, selfPreference, ranked, matches, preferenceRows, withoutPreference, singleAnswer };
+}
+
+/** A candidates row (`distillery.candidates`) with fewer than two answers. */
+function hasFewerThanTwoCandidates(row: unknown): boolean {
+  const metadata = isJsonObject(row) ? row[DISTILLERY_KEY] : undefined;
+  const candidates = isJsonObject(metadata) ? metadata.candidates : undefined;
+  return Array.isArray(candidates) && candidates.length < 2;
+}
+
+/** The row as it came, less `source` (another run's key): the batch runner writes this run's. */
+function withoutSource(row: Record<string, unknown>): Record<string, unknown> {
+  const { source: _source, ...kept } = isJsonObject(row[DISTILLERY_KEY]) ? (row[DISTILLERY_KEY] as Record<string, unknown>) : {};
+  return { ...row, [DISTILLERY_KEY]: kept };
 }

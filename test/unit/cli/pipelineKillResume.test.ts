@@ -93,7 +93,10 @@ describe('distillery run: kill -9 and resume', function () {
     }
 
     const last = startRun(dir, env);
-    assert.equal(await last.exited, 0, last.output());
+    const lastCode = await last.exited;
+    // On failure, the rows' own errors say why.
+    const errors = ['out/01-answers.jsonl.errors.jsonl', 'out/02-verdicts.jsonl.errors.jsonl'].filter((file) => existsSync(path.join(dir, file))).map((file) => `${file}:\n${readFileSync(path.join(dir, file), 'utf8')}`);
+    assert.equal(lastCode, 0, `${last.output()}\n${errors.join('\n')}`);
     const manifest = JSON.parse(readFileSync(path.join(dir, 'out/manifest.json'), 'utf8')) as { outcome: string; steps: { status: string }[] };
     assert.equal(manifest.outcome, 'success');
     const keys = new InputRowKeys();

@@ -131,6 +131,25 @@ describe('judge batch', function () {
     assert.ok(server.chatRequests().some((r) => r.rawBody.includes('Is the answer easy to follow?')));
   });
 
+  it('a candidates row its teachers\' filters left one answer goes through unjudged, counted, not failed', async () => {
+    const single = { messages: [{ role: 'user', content: 'Name a river. <<r9>>' }], distillery: { candidates: [{ teacher: { profile: 't', model: 'm' }, content: 'The Nile.' }], source: { key: 'earlier#candidates', input: 'earlier' } } };
+    writeJsonl(at('single.jsonl'), [rows[2], single]);
+    const run = () => runJudgeBatch({
+      input: at('single.jsonl'), output: at('single-out.jsonl'), judges: [engine.model('judge')],
+      criteria: { kind: 'principles', constitution: CONSTITUTION, count: 1 }, settings: SETTINGS, seed: 3,
+    });
+    const summary = await run();
+    assert.deepEqual([summary.done, summary.failed, summary.written, summary.singleAnswer], [2, 0, 2, 1]);
+    const out = readJsonl(at('single-out.jsonl'));
+    const passed = out.find((row) => JSON.stringify(row).includes('<<r9>>')) as { distillery: Record<string, unknown> };
+    assert.equal(passed.distillery.judgement, undefined, 'no verdict');
+    assert.deepEqual(passed.distillery.candidates, single.distillery.candidates, 'its answer as it was');
+    assert.notEqual((passed.distillery.source as { key: string }).key, 'earlier#candidates', 'this run\'s key');
+    assert.equal(server.chatRequests().length, 2, 'only the pair was judged (both orders)');
+    const again = await run();
+    assert.deepEqual([again.resumed, again.written, again.failed], [2, 0, 0], 'done, not retried');
+  });
+
   it('refuses criteria that cannot work before sending anything', async () => {
     const judges = [engine.model('judge')];
     const base = { input: at('in.jsonl'), output: at('out.jsonl'), judges, settings: SETTINGS };

@@ -46,6 +46,7 @@ export const judgeStep: StepExecutor<JudgeStep> = async (step, context) => {
       'self-preference': summary.selfPreference,
       ...(summary.ranked > 0 ? { ranked: summary.ranked, matches: summary.matches } : {}),
       ...(step.preferences !== undefined ? { 'preference rows': summary.preferenceRows } : {}),
+      ...(summary.singleAnswer > 0 ? { 'single answer (unjudged)': summary.singleAnswer } : {}),
     });
   } catch (error) {
     if (error instanceof JudgeSettingsError) throw new InputError(`step "${step.id}": ${error.problems.join('; ')}`, step.location);
