@@ -294,7 +294,8 @@ export class ModelEngine {
     try {
       await pool.ready();
     } catch (error) {
-      this.warn(`${error instanceof Error ? error.message : String(error)}; profile "${profile.name}" sends from the main thread`);
+      // Disposed meanwhile: the caller stops the call; nothing to warn about.
+      if (!this.disposed) this.warn(`${error instanceof Error ? error.message : String(error)}; profile "${profile.name}" sends from the main thread`);
       return undefined;
     }
     return pool.sender({
