@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { JsonlBuffer } from '../../core/dataset/jsonlBuffer';
 import { InputError } from '../../core/errors/located';
-import { readJudgedRow, type JsonPath, type JudgedRow } from '../../core/judging/judgedRows';
-import { rankingReport, readRankedRow, type RankedRow, type RankingReport } from '../../core/judging/rankingReport';
+import type { JsonPath, JudgedRow } from '../../core/judging/judgedRows';
+import { rankingReport, type RankedRow, type RankingReport } from '../../core/judging/rankingReport';
+import { readReportRow } from '../../core/judging/reportRows';
 import { judgeReport, type JudgeReport } from '../../core/judging/report';
 import type { CliCommand } from '../command';
 import { ExitCode } from '../exitCodes';
@@ -63,15 +64,13 @@ export async function readJudgedFile(absolute: string, shown: string): Promise<{
   for (const row of buffer.rows()) {
     if (row.kind === 'blank') continue;
     if (row.kind === 'invalid') throw new InputError(row.problem.message, { file: shown, line: row.line, column: row.problem.column });
-    const reading = readJudgedRow(row.value);
-    const rankedReading = reading.kind === 'unjudged' ? readRankedRow(row.value) : undefined;
-    const bad = reading.kind === 'invalid' ? reading : rankedReading?.kind === 'invalid' ? rankedReading : undefined;
-    if (bad) {
-      const column = columnOf(buffer.rowText(row), bad.path);
-      throw new InputError(`${bad.path.join('.')}: ${bad.message}`, { file: shown, line: row.line, column });
+    const reading = readReportRow(row.value);
+    if (reading.kind === 'invalid') {
+      const column = columnOf(buffer.rowText(row), reading.path);
+      throw new InputError(`${reading.path.join('.')}: ${reading.message}`, { file: shown, line: row.line, column });
     }
     if (reading.kind === 'judged') rows.push(reading.row);
-    else if (rankedReading?.kind === 'ranked') ranked.push(rankedReading.row);
+    else if (reading.kind === 'ranked') ranked.push(reading.row);
     else unjudged++;
   }
   return { rows, ranked, unjudged };

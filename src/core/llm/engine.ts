@@ -91,8 +91,11 @@ export interface ModelEngineOptions {
  * of concurrency 32 and more; below that one thread keeps up.
  */
 function defaultRequestThreads(): NonNullable<ModelEngineOptions['requestThreads']> {
-  return { threads: Math.min(4, Math.max(1, availableParallelism() - 1)), minConcurrency: 32 };
+  return { threads: Math.min(4, Math.max(1, availableParallelism() - 1)) };
 }
+
+/** Below this profile concurrency the engine's own thread keeps up. */
+const MIN_THREADED_CONCURRENCY = 32;
 
 export class ModelEngine {
   readonly ledger: UsageLedger;
@@ -278,7 +281,7 @@ export class ModelEngine {
    * start cost speed, not the run: the profile then sends from this thread, with a warning.
    */
   private async threadedSender(profile: ModelProfile, apiKey: string | undefined): Promise<CompletionSender | undefined> {
-    const { threads, minConcurrency = 32, script: given } = this.options.requestThreads ?? defaultRequestThreads();
+    const { threads, minConcurrency = MIN_THREADED_CONCURRENCY, script: given } = this.options.requestThreads ?? defaultRequestThreads();
     if (this.options.fetch || threads < 1 || profile.concurrency < minConcurrency || this.disposed) return undefined;
     if (!this.requestThreads) {
       const script = given ?? findRequestWorkerScript();

@@ -79,10 +79,6 @@ export class RequestThreadPool {
     this.threads = new Array<RequestThread | undefined>(options.threads).fill(undefined);
   }
 
-  get size(): number {
-    return this.options.threads;
-  }
-
   /** Requests handed to the threads so far. */
   get requestsSent(): number {
     return this.sent;

@@ -31,6 +31,7 @@ import { isJsonObject, type JsonObject } from '../dataset/jsonValue';
 import { DISTILLERY_KEY } from '../dataset/rowEdit';
 import type { JsonlRow } from '../dataset/rowParser';
 import { streamJsonlRows } from '../dataset/rowStream';
+import { holdsJsonArray } from '../curation/curationFormat';
 import { InputError } from '../errors/located';
 import { FatalModelError, ModelCancelledError } from '../llm/errors';
 import { MAX_TEXT_CHARS, errorsFileFor, readFailedRows, writeFailedRows, type FailedRow } from './errorsFile';
@@ -141,6 +142,10 @@ class BatchRun {
     try {
       const info = await stat(input);
       if (!info.isFile()) throw new InputError(`${input}: not a file`);
+      // Read line by line, a JSON array would fail on every line with a puzzling reason.
+      if (await holdsJsonArray(input)) {
+        throw new InputError(`${input}: a JSON array file; this reads JSONL (one row per line): convert it first (distillery convert ${path.basename(input)} -o ${path.basename(input).replace(/\.json$/i, '')}.jsonl)`);
+      }
     } catch (error) {
       if (error instanceof InputError) throw error;
       throw new InputError(`${input}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);

@@ -1,8 +1,9 @@
 import * as path from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as vscode from 'vscode';
-import { readJudgedRow, type JsonPath, type JudgedRow } from '../../core/judging/judgedRows';
-import { rankingReport, readRankedRow, type RankedRow, type RankingReport } from '../../core/judging/rankingReport';
+import type { JsonPath, JudgedRow } from '../../core/judging/judgedRows';
+import { rankingReport, type RankedRow, type RankingReport } from '../../core/judging/rankingReport';
+import { readReportRow } from '../../core/judging/reportRows';
 import { judgeReport, type JudgeReport } from '../../core/judging/report';
 import { lengthBuckets } from '../../webview/judgeReport/lengthBuckets';
 import type { HostMessage, JudgedRowProblem, JudgeReportView, WebviewMessage } from '../../webview/judgeReport/protocol';
@@ -93,12 +94,10 @@ export function judgeReportView(snapshot: DatasetSnapshot, fileName: string): Ju
       problem({ line, column: row.problem.column, message: row.problem.message });
       continue;
     }
-    const reading = readJudgedRow(row.value);
-    const rankedReading = reading.kind === 'unjudged' ? readRankedRow(row.value) : undefined;
-    const bad = reading.kind === 'invalid' ? reading : rankedReading?.kind === 'invalid' ? rankedReading : undefined;
-    if (bad) problem({ line, column: columnOf(snapshot.rowText(row), bad.path), message: `${bad.path.join('.')}: ${bad.message}` });
+    const reading = readReportRow(row.value);
+    if (reading.kind === 'invalid') problem({ line, column: columnOf(snapshot.rowText(row), reading.path), message: `${reading.path.join('.')}: ${reading.message}` });
     else if (reading.kind === 'judged') rows.push(reading.row);
-    else if (rankedReading?.kind === 'ranked') ranked.push(rankedReading.row);
+    else if (reading.kind === 'ranked') ranked.push(reading.row);
     else unjudged++;
   }
   if (rows.length === 0 && ranked.length === 0) {

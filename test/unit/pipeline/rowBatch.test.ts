@@ -9,6 +9,7 @@ import type { BatchProgress } from '../../../src/core/pipeline/types';
 import { startTestServer, type TestServer } from '../../support/openaiServer';
 import { eventually, within } from '../llm/helpers';
 import { chatModelOf, readJsonl, sourceOf, testClient, writeJsonl } from './support';
+import { sharedDataFile } from '../../support/sharedData';
 
 /** One completion per row: `{prompt}` in, `{prompt, completion}` out. Model errors are thrown, as tasks do. */
 function answerEach(model: ChatModel, options: { stream?: boolean; calls?: string[] } = {}): RowProcessor {
@@ -271,6 +272,10 @@ describe('pipeline: the row-batch runner', function () {
     const process: RowProcessor = async () => ({ rows: [], cached: 0, costUsd: 0 });
     await assert.rejects(runRowBatch({ input, output: input, process }), /another file than the input/);
     await assert.rejects(runRowBatch({ input: path.join(dir, 'missing.jsonl'), output, process }), /missing\.jsonl: cannot read \(ENOENT\)/);
+    // A JSON array (Alpaca's demo file is one) is refused once, with what to do, not row by row.
+    const alpaca = sharedDataFile('llamafactory-alpaca_en_demo.json');
+    await assert.rejects(runRowBatch({ input: alpaca, output, process }), /llamafactory-alpaca_en_demo\.json: a JSON array file; this reads JSONL .*distillery convert llamafactory-alpaca_en_demo\.json -o llamafactory-alpaca_en_demo\.jsonl/);
+    assert.equal(existsSync(output), false, 'nothing written');
   });
 
   it('a resumed output with a torn last line is trimmed, and the torn row is run again', async () => {

@@ -13,8 +13,9 @@ import { summariseFile } from '../../../curation/mixFile';
 import { mixReportOfSummaries, type MixThresholds } from '../../../curation/mixReport';
 import { InputError } from '../../../errors/located';
 import { judgeReport } from '../../../judging/report';
-import { readJudgedRow, type JudgedRow } from '../../../judging/judgedRows';
-import { rankingReport, readRankedRow, type RankedRow } from '../../../judging/rankingReport';
+import type { JudgedRow } from '../../../judging/judgedRows';
+import { rankingReport, type RankedRow } from '../../../judging/rankingReport';
+import { readReportRow } from '../../../judging/reportRows';
 import type { PipelineDefinition, ReportStep } from '../pipelineTypes';
 import type { StepExecutor } from '../runnerTypes';
 import { stepOutputFile } from '../stepFiles';
@@ -66,13 +67,9 @@ export const reportStep: StepExecutor<ReportStep> = (step, context) =>
         observer: progress,
         onRow: async (row) => {
           await writer.writeRow(row.value, row.raw, row.terminator);
-          const reading = readJudgedRow(row.value);
+          const reading = readReportRow(row.value);
           if (reading.kind === 'judged') judged.push(compactJudged(reading.row, judgeNames));
-          else {
-            // A ranked row (n-way judging): its tournament's matches join the judge report.
-            const rankedReading = readRankedRow(row.value);
-            if (rankedReading.kind === 'ranked') ranked.push(rankedReading.row);
-          }
+          else if (reading.kind === 'ranked') ranked.push(reading.row);
         },
       });
       await writer.commit();
