@@ -1,33 +1,38 @@
 /**
  * The engine's throughput against the test server at a fixed latency L: N requests at
- * concurrency C, wall time as a ratio to the ideal ⌈N/C⌉·L. Three ways of sending the same
+ * concurrency C, wall time as a ratio to the ideal ⌈N/C⌉·L. Four ways of sending the same
  * workload, interleaved, several runs each, medians reported:
  *
  *   engine        ModelEngine as the CLI and the editor build it: a profile of concurrency C,
  *                 the keep-alive transport, and (from concurrency 32) the `openai` client's
- *                 calls in two request threads (src/core/llm/requestThreads.ts)
+ *                 calls in request threads (src/core/llm/requestThreads.ts)
  *   engine (1 thread)  the same engine with `requestThreads: { threads: 0 }`: every call sent
  *                 from the engine's own thread, to show what the request threads buy
  *   bare openai   C workers each awaiting calls on a bare `openai` client (its default fetch)
  *   bare undici   C workers each awaiting raw POSTs through an undici Pool (the floor)
  *
- * The test server runs in a child process (the default), so that the client and the server do
- * not share one event loop and one core. In one process the server's own work (about 150 µs of
- * CPU a request) is charged to the client: at 20,000 × 512 the two together need more than a
- * whole core, whatever the client does. `BENCH_SERVER=inprocess` runs it in this process, to
- * compare; `BENCH_RUNS` sets the runs per way (3 by default); `BENCH_WORKLOADS=small` or `large`
- * runs only that workload; `BENCH_WAYS=engine,bare undici` runs only those ways; `BENCH_THREADS=k`
- * gives the engine k request threads instead of its default.
+ * The test server runs in a process of its own, and so does each way: the client and the
+ * server do not share one event loop, and one way's garbage, grown heap and JIT state are not
+ * charged to the next way's runs. Each way's process, and the engine in it, lives from its
+ * unmeasured warm-up run (the whole workload once) through all its measured runs, as an engine
+ * lives through a batch.
  *
- * Each line also gives the client's CPU time per request and the share of one core that this
- * costs at the ideal rate (N / ideal). That share does not depend on how loaded the machine is.
- * Above about 100%, one Node process cannot reach the ideal however the calls are scheduled.
+ * This machine's speed drifts: the same engine-only run measured 1.08–1.11 and, half an hour
+ * later, 1.14–1.15 × ideal, with the server's CPU per request up by the same third. Compare ways
+ * within one run, and quote medians of several. `BENCH_RUNS` sets the runs per way (3 by default); `BENCH_WORKLOADS=small` or
+ * `large` runs only that workload; `BENCH_WAYS=engine,bare undici` runs only those ways;
+ * `BENCH_THREADS=k` gives the engine k request threads instead of its default.
+ *
+ * Each line also gives the sending process's CPU time per request (all its threads) and the
+ * share of one core that this costs at the ideal rate (N / ideal). That share does not depend on
+ * how loaded the machine is. Above about 100%, one Node process cannot reach the ideal however
+ * the calls are scheduled.
  *
  * Under each way, one line per run says where the machine's CPU went while it ran, in cores (CPU
- * time over wall time): this process, the test server's process (asked over IPC), and every
- * other process (the machine's busy time, from os.cpus(), less those two). The wall-time ratios
- * are only worth comparing with the targets when "other processes" is near zero: on a shared
- * machine a run that other processes starve of CPU is slow whatever the engine does.
+ * time over wall time): the sending process, the test server's process, and every other process
+ * (the machine's busy time, from os.cpus(), less those two). The wall-time ratios are only worth
+ * comparing with the targets when "other processes" is near zero: on a shared machine a run that
+ * other processes starve of CPU is slow whatever the engine does.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -59,103 +64,112 @@ const MAX_TOKENS = 16;
 const MODEL = 'sim-small';
 const REQUEST_BODY = JSON.stringify({ model: MODEL, messages: MESSAGES, max_tokens: MAX_TOKENS });
 const SERVE_FLAG = '--serve-test-server';
+const SEND_FLAG = '--send-way';
 
 type Way = 'engine' | 'engine (1 thread)' | 'bare openai' | 'bare undici';
 const ALL_WAYS: readonly Way[] = ['engine', 'engine (1 thread)', 'bare openai', 'bare undici'];
 
-/** A test server somewhere: here, or in a child process. */
-interface ServerHandle {
-  readonly baseURL: string;
-  /** Forgets recorded requests, so that memory does not grow across runs. */
-  reset(): Promise<void>;
-  /** The server process's CPU time so far in µs (user + system); undefined when it shares this process. */
-  cpuMicros(): Promise<number | undefined>;
+// ---- child processes: the test server, and one sender per way -------------------------------
+
+/** What a child says to the benchmark: ready (with the server's URL), or the answer to request `id`. */
+type ChildMessage = { kind: 'ready'; baseURL?: string } | { kind: 'done'; id: number; cpuMicros?: number; wall?: number; error?: string };
+/** What the benchmark asks a child: the server to reset, say its CPU or close; a sender to run `count` calls or close. */
+type ParentMessage = { kind: 'reset' | 'cpu' | 'close'; id: number } | { kind: 'run'; id: number; count: number };
+
+/** A child process of this file, spoken to over IPC. */
+interface Child {
+  readonly baseURL: string | undefined;
+  ask(message: DistributiveOmit<ParentMessage, 'id'>): Promise<ChildMessage & { kind: 'done' }>;
   close(): Promise<void>;
 }
 
-// ---- the server, in a child process or here ------------------------------------------------
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-type ChildMessage = { kind: 'listening'; baseURL: string } | { kind: 'done'; id: number; cpuMicros?: number };
-type ParentMessage = { kind: 'reset' | 'cpu' | 'close'; id: number };
-
-/** The child's side: start a server at the given latency and answer the parent's requests. */
-async function serveInChild(latencyMs: number): Promise<void> {
-  const server = await startTestServer({ seed: 1, latency: latencyMs, recordLimit: 1000 });
-  const send = (message: ChildMessage): void => {
-    process.send?.(message);
-  };
-  process.on('message', (message: ParentMessage) => {
-    if (message.kind === 'reset') {
-      server.reset();
-      send({ kind: 'done', id: message.id });
-    } else if (message.kind === 'cpu') {
-      const cpu = process.cpuUsage();
-      send({ kind: 'done', id: message.id, cpuMicros: cpu.user + cpu.system });
-    } else {
-      void server.close().then(() => {
-        send({ kind: 'done', id: message.id });
-        process.disconnect(); // and so exits, through the 'disconnect' handler
-      });
-    }
-  });
-  // The parent went away (finished, or crashed): do not linger.
-  process.on('disconnect', () => {
-    void server.close().then(() => process.exit(0));
-  });
-  send({ kind: 'listening', baseURL: server.baseURL });
-}
-
-async function startChildServer(latencyMs: number): Promise<ServerHandle> {
-  const child: ChildProcess = fork(__filename, [SERVE_FLAG, String(latencyMs)], {
-    execArgv: ['--import', 'tsx'],
+async function startChild(args: readonly string[]): Promise<Child> {
+  const child: ChildProcess = fork(__filename, args, {
+    // The server's 512 requests in flight survive every scavenge: a larger young generation cuts
+    // its CPU per request by about an eighth (153 → 134 µs), CPU it would otherwise take from the
+    // sender on these shared cores. It is a fixture; the senders run with Node's defaults.
+    execArgv: args[0] === SERVE_FLAG ? ['--import', 'tsx', '--max-semi-space-size=64'] : ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 0;
   const waiting = new Map<number, (message: ChildMessage & { kind: 'done' }) => void>();
-  const baseURL = await new Promise<string>((resolve, reject) => {
+  const baseURL = await new Promise<string | undefined>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`the test server process exited early (code ${code})`)));
+    child.once('exit', (code) => reject(new Error(`a benchmark child (${args.join(' ')}) exited early (code ${code})`)));
     child.on('message', (message: ChildMessage) => {
-      if (message.kind === 'listening') resolve(message.baseURL);
+      if (message.kind === 'ready') resolve(message.baseURL);
       else waiting.get(message.id)?.(message);
     });
   });
-  const ask = (kind: ParentMessage['kind']): Promise<ChildMessage & { kind: 'done' }> =>
-    new Promise((resolve) => {
+  const ask = (message: DistributiveOmit<ParentMessage, 'id'>): Promise<ChildMessage & { kind: 'done' }> =>
+    new Promise((resolve, reject) => {
       const id = nextId++;
-      waiting.set(id, (message) => {
+      waiting.set(id, (answer) => {
         waiting.delete(id);
-        resolve(message);
+        if (answer.error !== undefined) reject(new Error(answer.error));
+        else resolve(answer);
       });
-      child.send({ kind, id } satisfies ParentMessage);
+      child.send({ ...message, id } as ParentMessage);
     });
   return {
     baseURL,
-    reset: async () => {
-      await ask('reset');
-    },
-    cpuMicros: async () => (await ask('cpu')).cpuMicros,
+    ask,
     close: async () => {
       child.removeAllListeners('exit');
-      await ask('close');
+      await ask({ kind: 'close' });
     },
   };
 }
 
-async function startLocalServer(latencyMs: number): Promise<ServerHandle> {
+/** Answers the benchmark's messages in a child until it says close (or goes away). */
+function answerParent(handle: (message: ParentMessage) => Promise<Omit<ChildMessage & { kind: 'done' }, 'kind' | 'id'>>, close: () => Promise<void>): void {
+  const send = (message: ChildMessage): void => {
+    process.send?.(message);
+  };
+  process.on('message', (message: ParentMessage) => {
+    if (message.kind === 'close') {
+      void close().then(() => {
+        send({ kind: 'done', id: message.id });
+        process.disconnect(); // and so exits, through the 'disconnect' handler
+      });
+      return;
+    }
+    handle(message).then(
+      (answer) => send({ kind: 'done', id: message.id, ...answer }),
+      (error: unknown) => send({ kind: 'done', id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+    );
+  });
+  // The benchmark went away (finished, or crashed): do not linger.
+  process.on('disconnect', () => {
+    void close().then(() => process.exit(0));
+  });
+}
+
+/** The server's child: a test server at the given latency. */
+async function serveInChild(latencyMs: number): Promise<void> {
   const server: TestServer = await startTestServer({ seed: 1, latency: latencyMs, recordLimit: 1000 });
-  return {
-    baseURL: server.baseURL,
-    reset: () => {
-      server.reset();
-      return Promise.resolve();
-    },
-    cpuMicros: () => Promise.resolve(undefined),
-    close: () => server.close(),
-  };
+  answerParent(async (message) => {
+    if (message.kind === 'reset') server.reset();
+    const cpu = process.cpuUsage();
+    return { cpuMicros: cpu.user + cpu.system };
+  }, () => server.close());
+  process.send?.({ kind: 'ready', baseURL: server.baseURL } satisfies ChildMessage);
 }
 
-// ---- the three ways of sending -------------------------------------------------------------
+/** A sender's child: runs the workload one way whenever asked, with its client kept warm between runs. */
+function sendInChild(way: Way, baseURL: string, concurrency: number): void {
+  let engine: ModelEngine | undefined;
+  answerParent(async (message) => {
+    if (message.kind !== 'run') throw new Error(`a sender cannot ${message.kind}`);
+    engine ??= way === 'engine' || way === 'engine (1 thread)' ? createEngine(way, baseURL, concurrency) : undefined;
+    return runOnce(way, engine, baseURL, concurrency, message.count);
+  }, async () => engine?.dispose());
+  process.send?.({ kind: 'ready' } satisfies ChildMessage);
+}
+
+// ---- the four ways of sending ----------------------------------------------------------------
 
 /** Runs `count` calls of `call`, `concurrency` at a time (workers each awaiting the next). */
 async function inWorkers(count: number, concurrency: number, call: () => Promise<void>): Promise<void> {
@@ -169,54 +183,33 @@ async function inWorkers(count: number, concurrency: number, call: () => Promise
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
-/** One run of the workload one way; returns the wall time in ms. */
-/** One measured stretch: wall time, and this process's and the machine's CPU over exactly that stretch. */
+/** One measured stretch in the sender: wall time, and its process's CPU (every thread) over exactly that stretch. */
 interface Measured {
   readonly wall: number;
-  readonly clientMicros: number;
-  readonly machineMicros: number;
+  readonly cpuMicros: number;
 }
 
 /** Starts measuring now (after any set-up, such as starting request threads, which is not the workload's). */
 function startMeasuring(): () => Measured {
   const begin = performance.now();
-  const machine = machineBusyMicros();
   const cpu = process.cpuUsage();
   return () => {
     const wall = performance.now() - begin;
     const used = process.cpuUsage(cpu);
-    return { wall, clientMicros: used.user + used.system, machineMicros: machineBusyMicros() - machine };
+    return { wall, cpuMicros: used.user + used.system };
   };
 }
 
-/**
- * The engines of one workload, one per engine way, kept from the warm-up through every run: its
- * request threads are isolates of their own, and like this process they are measured warm (a
- * fresh engine per run would time its threads' JIT warm-up each time).
- */
-const engines = new Map<Way, ModelEngine>();
-
-function engineFor(way: Way, baseURL: string, concurrency: number): ModelEngine {
-  let engine = engines.get(way);
-  if (!engine) {
-    const profile = validateProfile({ name: 'bench', model: MODEL, baseURL, concurrency, sampling: { max_tokens: MAX_TOKENS } });
-    // BENCH_THREADS=k tries k request threads instead of the engine's default.
-    const threads = way === 'engine' ? (process.env.BENCH_THREADS ? positiveIntegerFromEnv('BENCH_THREADS', 2) : undefined) : 0;
-    engine = new ModelEngine({ profiles: [profile], keyFor: () => undefined, ...(threads !== undefined ? { requestThreads: { threads, minConcurrency: 1 } } : {}) });
-    engines.set(way, engine);
-  }
-  return engine;
+function createEngine(way: Way, baseURL: string, concurrency: number): ModelEngine {
+  const profile = validateProfile({ name: 'bench', model: MODEL, baseURL, concurrency, sampling: { max_tokens: MAX_TOKENS } });
+  // BENCH_THREADS=k tries k request threads instead of the engine's default.
+  const threads = way === 'engine' ? (process.env.BENCH_THREADS ? positiveIntegerFromEnv('BENCH_THREADS', 2) : undefined) : 0;
+  return new ModelEngine({ profiles: [profile], keyFor: () => undefined, ...(threads !== undefined ? { requestThreads: { threads, minConcurrency: 1 } } : {}) });
 }
 
-function disposeEngines(): void {
-  for (const engine of engines.values()) engine.dispose();
-  engines.clear();
-}
-
-async function runOnce(way: Way, baseURL: string, workload: Workload, count = workload.requests): Promise<Measured> {
-  const { concurrency } = workload;
-  if (way === 'engine' || way === 'engine (1 thread)') {
-    const model = engineFor(way, baseURL, concurrency).model('bench');
+async function runOnce(way: Way, engine: ModelEngine | undefined, baseURL: string, concurrency: number, count: number): Promise<Measured> {
+  if (engine) {
+    const model = engine.model('bench');
     // Unmeasured: the profile's client (and its request threads) start with the first call, as in a run.
     await model.complete({ messages: MESSAGES });
     const stop = startMeasuring();
@@ -278,11 +271,10 @@ function machineBusyMicros(): number {
   return busyMs * 1000;
 }
 
-/** Where the CPU went during one run, in µs: this process, the server's process, everything else on the machine. */
+/** Where the CPU went during one run, in µs: the sending process, the server's process, everything else on the machine. */
 interface CpuAccount {
   readonly client: number;
-  /** Undefined when the server runs in this process (then it is part of `client`). */
-  readonly server: number | undefined;
+  readonly server: number;
   readonly others: number;
 }
 
@@ -296,37 +288,45 @@ function positiveIntegerFromEnv(name: string, fallback: number): number {
 
 export async function run(): Promise<BenchResult> {
   const runs = positiveIntegerFromEnv('BENCH_RUNS', 3);
-  const serverMode = process.env.BENCH_SERVER ?? 'child';
-  if (serverMode !== 'child' && serverMode !== 'inprocess') throw new Error(`BENCH_SERVER must be child or inprocess, got ${JSON.stringify(serverMode)}`);
+  if (process.env.BENCH_SERVER !== undefined) throw new Error('BENCH_SERVER is gone: the test server always runs in a process of its own, and so does each way');
   const workloads = process.env.BENCH_WORKLOADS === 'small' ? WORKLOADS.slice(0, 1) : process.env.BENCH_WORKLOADS === 'large' ? WORKLOADS.slice(1) : WORKLOADS;
   const ways = waysFromEnv();
-  const details: string[] = [`test server: ${serverMode === 'child' ? 'in a child process' : 'in this process'}; ${runs} runs per way, interleaved; medians`];
+  const details: string[] = [`test server and each way in a process of their own; ${runs} runs per way, interleaved; medians`];
   const metrics: Record<string, number> = {};
   const verdicts: string[] = [];
   for (const workload of workloads) {
     const { requests, concurrency, latencyMs } = workload;
     const ideal = Math.ceil(requests / concurrency) * latencyMs;
-    const server = serverMode === 'child' ? await startChildServer(latencyMs) : await startLocalServer(latencyMs);
+    const server = await startChild([SERVE_FLAG, String(latencyMs)]);
+    const serverCpu = async (): Promise<number> => (await server.ask({ kind: 'cpu' })).cpuMicros ?? 0;
+    const senders = new Map<Way, Child>();
     const walls = new Map<Way, number[]>(ways.map((way) => [way, []]));
     const accounts = new Map<Way, CpuAccount[]>(ways.map((way) => [way, []]));
     try {
-      // Warm up every way once (JIT, the server's code paths), unmeasured.
-      for (const way of ways) await runOnce(way, server.baseURL, workload, Math.min(requests, concurrency * 4));
+      for (const way of ways) senders.set(way, await startChild([SEND_FLAG, way, server.baseURL ?? '', String(concurrency)]));
+      const send = async (way: Way, count: number): Promise<Measured> => {
+        const answer = await (senders.get(way) as Child).ask({ kind: 'run', count });
+        return { wall: answer.wall ?? 0, cpuMicros: answer.cpuMicros ?? 0 };
+      };
+      // Warm up every way with one whole unmeasured run (JIT in its process and its request
+      // threads, the server's code paths): a few hundred calls leave the first measured run cold.
+      for (const way of ways) await send(way, requests);
       for (let i = 0; i < runs; i++) {
         // Rotate which way goes first, so that none always runs on a warmer or cooler machine.
         for (let j = 0; j < ways.length; j++) {
           const way = ways[(i + j) % ways.length] as Way;
-          await server.reset();
-          const serverBefore = await server.cpuMicros();
-          const { wall, clientMicros: client, machineMicros: machine } = await runOnce(way, server.baseURL, workload);
+          await server.ask({ kind: 'reset' });
+          const serverBefore = await serverCpu();
+          const machineBefore = machineBusyMicros();
+          const { wall, cpuMicros: client } = await send(way, requests);
+          const machine = machineBusyMicros() - machineBefore;
+          const serverUsed = (await serverCpu()) - serverBefore;
           walls.get(way)?.push(wall);
-          const serverAfter = await server.cpuMicros();
-          const serverCpu = serverBefore !== undefined && serverAfter !== undefined ? serverAfter - serverBefore : undefined;
-          accounts.get(way)?.push({ client, server: serverCpu, others: Math.max(0, machine - client - (serverCpu ?? 0)) });
+          accounts.get(way)?.push({ client, server: serverUsed, others: Math.max(0, machine - client - serverUsed) });
         }
       }
     } finally {
-      disposeEngines();
+      for (const sender of senders.values()) await sender.close();
       await server.close();
     }
     const label = `N=${requests} C=${concurrency} L=${latencyMs}ms`;
@@ -344,16 +344,16 @@ export async function run(): Promise<BenchResult> {
       metrics[`${key}_cpuMicrosPerRequest`] = cpu;
       details.push(
         `  ${way.padEnd(16)} ${ratio.toFixed(3)} × ideal  (median ${Math.round(median(samples))} ms; runs ${samples.map((s) => (s / ideal).toFixed(3)).join(', ')}); ` +
-          `${Math.round(cpu)} µs CPU/request${serverMode === 'child' ? '' : ' (server included)'}, ${(coreShare * 100).toFixed(0)}% of a core at the ideal rate` +
+          `${Math.round(cpu)} µs CPU/request, ${(coreShare * 100).toFixed(0)}% of a core at the ideal rate` +
           (way === 'engine' ? `  target ≤ ${workload.target.toFixed(2)}` : ''),
       );
       // Where the machine's CPU went during each run, in cores (CPU time / wall time): a run slower
       // than the ideal while other processes took a core says more about the machine than the engine.
-      const cores = (micros: number | undefined, index: number): string => (micros === undefined ? '—' : (micros / ((samples[index] ?? 1) * 1000)).toFixed(2));
+      const cores = (micros: number, index: number): string => (micros / ((samples[index] ?? 1) * 1000)).toFixed(2);
       details.push(
-        `      CPU in cores (of ${cpus}) per run — this process / test server / other processes: ` +
+        `      CPU in cores (of ${cpus}) per run — sender / test server / other processes: ` +
           runAccounts.map((account, index) => `${cores(account.client, index)} / ${cores(account.server, index)} / ${cores(account.others, index)}`).join('; ') +
-          (serverMode === 'child' ? `; server ${Math.round(median(runAccounts.map((account) => account.server ?? 0)) / requests)} µs/request` : ''),
+          `; server ${Math.round(median(runAccounts.map((account) => account.server)) / requests)} µs/request`,
       );
       metrics[`${key}_otherProcessesCores`] = median(runAccounts.map((account, index) => account.others / ((samples[index] ?? 1) * 1000)));
       if (way === 'engine') verdicts.push(`${label}: ${ratio.toFixed(3)}× (≤ ${workload.target.toFixed(2)} ${ratio <= workload.target ? 'met' : 'NOT met'})`);
@@ -362,9 +362,16 @@ export async function run(): Promise<BenchResult> {
   return { summary: `engine wall time / ideal — ${verdicts.join('; ')}`, details, metrics };
 }
 
-if (require.main === module && process.argv[2] === SERVE_FLAG) {
-  serveInChild(Number(process.argv[3])).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+function exitOnError(error: unknown): void {
+  process.stderr.write(`${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+if (require.main === module && process.argv[2] === SERVE_FLAG) serveInChild(Number(process.argv[3])).catch(exitOnError);
+if (require.main === module && process.argv[2] === SEND_FLAG) {
+  try {
+    sendInChild(process.argv[3] as Way, process.argv[4] ?? '', Number(process.argv[5]));
+  } catch (error) {
+    exitOnError(error);
+  }
 }
