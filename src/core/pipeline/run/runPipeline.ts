@@ -27,6 +27,7 @@ import type {
 } from './runnerTypes';
 import { stepOutputFile } from './stepFiles';
 import { STEP_EXECUTORS } from './steps';
+import { removeVanishedRows } from '../vanishedRows';
 
 
 /** The file each step reads, by the pipeline's rules (previous output, an earlier step's, or a file). */
@@ -100,6 +101,14 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       log(`step "${step.id}": its options, models or files changed since the last run, so its output is written afresh`);
       await rm(output, { force: true });
       await rm(errorsFileFor(output), { force: true });
+    }
+    if (modelStep && input !== undefined && (!before || !sameStamp(before.inputStamp, inputStamp)) && (await fileStamp(output)) !== undefined) {
+      // Its input changed since it last ran: what it made from rows no longer there must not flow on.
+      const vanished = await removeVanishedRows(input, output, signal);
+      if (vanished.rows > 0 || vanished.failures > 0) {
+        const counted = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+        log(`step "${step.id}": its input changed since the last run; removed ${counted(vanished.rows, 'output row')} and ${counted(vanished.failures, 'recorded failure')} of input rows no longer in it`);
+      }
     }
     const resumed = modelStep && (await fileStamp(output)) !== undefined;
 
