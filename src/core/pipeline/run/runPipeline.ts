@@ -102,15 +102,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
       await rm(output, { force: true });
       await rm(errorsFileFor(output), { force: true });
     }
-    if (modelStep && input !== undefined && (!before || !sameStamp(before.inputStamp, inputStamp)) && (await fileStamp(output)) !== undefined) {
-      // Its input changed since it last ran: what it made from rows no longer there must not flow on.
-      const vanished = await removeVanishedRows(input, output, signal);
-      if (vanished.rows > 0 || vanished.failures > 0) {
-        const counted = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-        log(`step "${step.id}": its input changed since the last run; removed ${counted(vanished.rows, 'output row')} and ${counted(vanished.failures, 'recorded failure')} of input rows no longer in it`);
-      }
-    }
     const resumed = modelStep && (await fileStamp(output)) !== undefined;
+    // Its input changed since it last ran: what it made from rows no longer there must not flow on.
+    const inputChanged = resumed && input !== undefined && (!before || !sameStamp(before.inputStamp, inputStamp));
 
     const record = (status: StepStatus, extra: Partial<ManifestStep> = {}): ManifestStep => ({
       id: step.id, type: step.type, status, input, output, fingerprint, inputStamp, outputStamp: undefined, startedAt: new Date().toISOString(), ...extra,
@@ -137,6 +131,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Pipeline
 
     let result: StepResult;
     try {
+      if (inputChanged && input !== undefined) {
+        const vanished = await removeVanishedRows(input, output, signal);
+        if (vanished.rows > 0 || vanished.failures > 0) {
+          const counted = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+          log(`step "${step.id}": its input changed since the last run; removed ${counted(vanished.rows, 'output row')} and ${counted(vanished.failures, 'recorded failure')} of input rows no longer in it`);
+        }
+      }
       result = await executor(step, context);
     } catch (error) {
       const cancelled = signal.aborted;
