@@ -87,6 +87,9 @@ export class Workbench {
     await page.keyboard.press('Enter');
     await this.editorTab(fileName).waitFor();
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    // The command palette offers what the focused element's context allows: until the new editor
+    // has focus, a command for .jsonl files is not in it (seen on a loaded CI machine).
+    await page.locator('.editor-instance .monaco-editor.focused').first().waitFor();
   }
 
   /** The command palette (F1): runs a command by its title, e.g. "Distillery: Show Log". */

@@ -40,7 +40,13 @@ export type ToRequestThread =
 
 export type FromRequestThread =
   | { readonly kind: 'ready' }
-  | { readonly kind: 'reply'; readonly id: number; readonly reply: CompletionReply }
+  /**
+   * A successful reply's body as the server sent it (the `openai` client checked its status and
+   * raised any error there): parsed in the engine's thread, which is the less busy of the two, and
+   * a string crosses threads for far less than the object it holds. Measured at 20,000 calls × 512
+   * in flight: 291–299 → 263–265 µs of CPU per call, 1.10–1.11 → 1.09–1.10 × ideal.
+   */
+  | { readonly kind: 'reply'; readonly id: number; readonly body: string }
   | { readonly kind: 'error'; readonly id: number; readonly error: SentError };
 
 interface SentCause {

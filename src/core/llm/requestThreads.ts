@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import OpenAI from 'openai';
 import type { CompletionReply, CompletionSender, FromRequestThread, ThreadClientSettings, ToRequestThread } from './requestThreadProtocol';
-import { rebuildError } from './requestThreadProtocol';
+import { rebuildError, trimReply } from './requestThreadProtocol';
 
 /** Where the request thread's code is: the bundle's dist/requestWorker.js, or its source under tsx. */
 export interface RequestWorkerScript {
@@ -211,7 +211,17 @@ export class RequestThreadPool {
         }
         const call = this.settle(message.id);
         if (!call) continue; // aborted here already
-        if (message.kind === 'reply') call.resolve(message.reply);
+        if (message.kind === 'reply') {
+          let reply: CompletionReply;
+          try {
+            reply = trimReply(JSON.parse(message.body) as CompletionReply);
+          } catch (error) {
+            // A body that is not a completion: the same error the client would have raised parsing it.
+            call.reject(error instanceof Error ? error : new Error(String(error)));
+            continue;
+          }
+          call.resolve(reply);
+        }
         else call.reject(rebuildError(message.error));
       }
     });

@@ -10,7 +10,7 @@ import { parentPort } from 'node:worker_threads';
 import type OpenAI from 'openai';
 import { createOpenAIClient } from './openaiClient';
 import type { FromRequestThread, ToRequestThread } from './requestThreadProtocol';
-import { describeError, trimReply } from './requestThreadProtocol';
+import { describeError } from './requestThreadProtocol';
 import { createKeepAliveFetch } from './transport';
 
 const port = parentPort;
@@ -49,10 +49,12 @@ function handle(message: ToRequestThread): void {
       }
       const controller = new AbortController();
       inFlight.set(id, controller);
-      client.chat.completions.create(message.params, { signal: controller.signal }).then(
-        (completion) => {
+      // The raw reply, not the parsed completion: the engine's thread parses it (see the protocol).
+      const reply = client.chat.completions.create(message.params, { signal: controller.signal }).asResponse();
+      reply.then((response) => response.text()).then(
+        (body) => {
           inFlight.delete(id);
-          post({ kind: 'reply', id, reply: trimReply(completion) });
+          post({ kind: 'reply', id, body });
         },
         (error: unknown) => {
           inFlight.delete(id);
