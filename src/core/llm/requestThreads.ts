@@ -75,6 +75,23 @@ interface RequestThread {
  */
 const REQUEST_THREAD_YOUNG_GENERATION_MB = 96;
 
+/** How long closing waits for a thread still loading its code before it terminates it anyway. */
+const LOADING_GRACE_MS = 5_000;
+
+/** Resolves when `promise` settles or `ms` have passed, whichever is first; never rejects. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([promise.then(() => undefined, () => undefined), elapsed]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class RequestThreadPool {
   private readonly threads: (RequestThread | undefined)[];
   private readonly clients: ThreadClientSettings[] = [];
@@ -125,7 +142,13 @@ export class RequestThreadPool {
       this.pending.delete(id);
       call.reject(new OpenAI.APIUserAbortError());
     }
-    await Promise.all(threads.map((thread) => thread.worker.terminate()));
+    await Promise.all(threads.map(async (thread) => {
+      // A thread still loading its code is let finish (or fail) first: terminating one while it
+      // throws its load error aborts the whole process in Node 20 (an assertion where the error's
+      // source line is added), seen when one of two threads failed and the engine was disposed.
+      if (!thread.loaded && !thread.failed) await settledWithin(thread.ready, LOADING_GRACE_MS);
+      await thread.worker.terminate();
+    }));
   }
 
   private send(client: number, params: OpenAI.ChatCompletionCreateParamsNonStreaming, signal: AbortSignal): Promise<CompletionReply> {
