@@ -35,7 +35,12 @@ export interface ThreadClientSettings {
  */
 export type ToRequestThread =
   | { readonly kind: 'client'; readonly client: number; readonly settings: ThreadClientSettings }
-  | { readonly kind: 'send'; readonly id: number; readonly client: number; readonly params: OpenAI.ChatCompletionCreateParamsNonStreaming }
+  /**
+   * A chat completion request, its parameters already serialized to the JSON body: a string
+   * crosses threads for less than the object, and the request thread then sends it as it is.
+   * Measured at 20,000 calls × 512 in flight: 1.088–1.090 → 1.077–1.083 × ideal.
+   */
+  | { readonly kind: 'send'; readonly id: number; readonly client: number; readonly body: string }
   | { readonly kind: 'abort'; readonly id: number };
 
 export type FromRequestThread =

@@ -163,7 +163,8 @@ export class RequestThreadPool {
     return new Promise<CompletionReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, thread });
       if (thread.inFlight++ === 0 && thread.loaded) thread.worker.ref();
-      this.post(thread, { kind: 'send', id, client, params });
+      // Serialized here, the less busy thread: the request thread sends the text as it is.
+      this.post(thread, { kind: 'send', id, client, body: JSON.stringify(params) });
       // The attempt's own signal (a fresh one per attempt): no need to remove the listener.
       signal.addEventListener(
         'abort',

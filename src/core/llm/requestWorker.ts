@@ -49,8 +49,11 @@ function handle(message: ToRequestThread): void {
       }
       const controller = new AbortController();
       inFlight.set(id, controller);
-      // The raw reply, not the parsed completion: the engine's thread parses it (see the protocol).
-      const reply = client.chat.completions.create(message.params, { signal: controller.signal }).asResponse();
+      // What chat.completions.create sends, with the body already JSON (a string body with its
+      // content type goes as it is); the raw reply back, which the engine's thread parses.
+      const reply = client
+        .post('/chat/completions', { body: message.body, headers: { 'content-type': 'application/json' }, stream: false, signal: controller.signal })
+        .asResponse();
       reply.then((response) => response.text()).then(
         (body) => {
           inFlight.delete(id);
