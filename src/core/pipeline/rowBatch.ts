@@ -377,7 +377,8 @@ function noteExistingRow(row: unknown, completion: Map<string, CompletionState>)
   }
 }
 
-function sourceOf(row: unknown): Record<string, unknown> | undefined {
+/** `row.distillery.source`, as this runner writes it; undefined for a row it did not write. */
+export function sourceOf(row: unknown): Record<string, unknown> | undefined {
   if (!isJsonObject(row)) return undefined;
   const metadata = row[DISTILLERY_KEY];
   const source = isJsonObject(metadata) ? metadata.source : undefined;

@@ -9,12 +9,11 @@
  * row of the file it was given.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { isJsonObject } from '../dataset/jsonValue';
-import { DISTILLERY_KEY } from '../dataset/rowEdit';
 import { streamJsonlRows } from '../dataset/rowStream';
 import { AtomicRowWriter } from '../curation/atomicRowWriter';
 import { errorsFileFor, readFailedRows, writeFailedRows } from './errorsFile';
 import { InputRowKeys, malformedLineKey } from './inputKeys';
+import { sourceOf } from './rowBatch';
 
 export interface VanishedRows {
   /** Output rows removed: made from input rows no longer in the input. */
@@ -82,9 +81,7 @@ async function rewriteWithout(output: string, current: ReadonlySet<string>, sign
 }
 
 function isVanished(value: Record<string, unknown>, current: ReadonlySet<string>): boolean {
-  const metadata = value[DISTILLERY_KEY];
-  const source = isJsonObject(metadata) ? metadata.source : undefined;
-  const input = isJsonObject(source) ? source.input : undefined;
+  const input = sourceOf(value)?.input;
   // A row the batch runner did not write (no source key) is not this check's to judge.
   return typeof input === 'string' && !current.has(input);
 }
