@@ -154,7 +154,7 @@ export class ModelClient {
       this.throwIfStopped(signal);
       let permit: Permit;
       try {
-        permit = await this.scheduler.acquire(estimate, signal);
+        permit = this.scheduler.tryAcquire(estimate, signal) ?? (await this.scheduler.acquire(estimate, signal));
       } catch (error) {
         this.throwIfStopped(signal);
         throw error;

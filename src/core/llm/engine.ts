@@ -103,6 +103,8 @@ export class ModelEngine {
   private readonly profiles: ReadonlyMap<string, ModelProfile>;
   private readonly models = new Map<string, EngineChatModel>();
   private readonly clients = new Map<string, Promise<ModelClient>>();
+  /** The clients made so far: a call takes its client without a promise step once it exists. */
+  private readonly madeClients = new Map<string, ModelClient>();
   private readonly approvals = new Map<string, Promise<boolean>>();
   /** Keys handed out so far: redacted from anything the engine itself reports. */
   private readonly keys = new Set<string>();
@@ -194,7 +196,7 @@ export class ModelEngine {
     let result;
     try {
       // Not counted as a request when it fails: nothing was sent (a denied origin, a key store error).
-      const client = await this.clientFor(profile);
+      const client = this.madeClients.get(profile.name) ?? (await this.clientFor(profile));
       if (signal.aborted) throw new ModelCancelledError(profile.name);
       // A profile stopped by a refused key or no quota: the client would refuse without sending.
       const stopped = client.fatalError();
@@ -232,16 +234,20 @@ export class ModelEngine {
 
   /** The profile's client, made once: the key resolved and the origin approved first. */
   private clientFor(profile: ModelProfile): Promise<ModelClient> {
-    let client = this.clients.get(profile.name);
-    if (!client) {
-      client = this.makeClient(profile);
-      this.clients.set(profile.name, client);
+    const existing = this.clients.get(profile.name);
+    if (existing) return existing;
+    const client = this.makeClient(profile);
+    this.clients.set(profile.name, client);
+    client.then(
+      (made) => {
+        if (this.clients.get(profile.name) === client) this.madeClients.set(profile.name, made);
+      },
       // A failure (a denied origin, a key store that failed) is not kept: a later call asks again,
       // except for a denial, which the approval map remembers.
-      client.catch(() => {
+      () => {
         if (this.clients.get(profile.name) === client) this.clients.delete(profile.name);
-      });
-    }
+      },
+    );
     return client;
   }
 

@@ -31,8 +31,12 @@ export interface ThreadClientSettings {
 
 /**
  * Messages go in batches (an array per postMessage), gathered until the end of the event loop's
- * turn: replies land in bursts, and one message for a burst costs far less than one per reply.
+ * turn or until BATCH_LIMIT are waiting: replies land in bursts, and one message for a burst costs
+ * far less than one per reply, but a long burst is sent on in pieces so that the other thread
+ * starts on the first messages while this one prepares the rest.
  */
+export const BATCH_LIMIT = 8;
+
 export type ToRequestThread =
   | { readonly kind: 'client'; readonly client: number; readonly settings: ThreadClientSettings }
   /**

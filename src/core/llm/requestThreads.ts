@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import OpenAI from 'openai';
 import type { CompletionReply, CompletionSender, FromRequestThread, ThreadClientSettings, ToRequestThread } from './requestThreadProtocol';
-import { rebuildError, trimReply } from './requestThreadProtocol';
+import { BATCH_LIMIT, rebuildError, trimReply } from './requestThreadProtocol';
 
 /** Where the request thread's code is: the bundle's dist/requestWorker.js, or its source under tsx. */
 export interface RequestWorkerScript {
@@ -180,12 +180,16 @@ export class RequestThreadPool {
   }
 
   private post(thread: RequestThread, message: ToRequestThread): void {
-    if (thread.outbox.push(message) > 1) return;
-    setImmediate(() => {
-      const batch = thread.outbox;
-      thread.outbox = [];
-      if (!thread.failed) thread.worker.postMessage(batch);
-    });
+    const waiting = thread.outbox.push(message);
+    if (waiting >= BATCH_LIMIT) this.flush(thread);
+    else if (waiting === 1) setImmediate(() => this.flush(thread));
+  }
+
+  private flush(thread: RequestThread): void {
+    const batch = thread.outbox;
+    if (batch.length === 0) return; // sent already, at the batch limit
+    thread.outbox = [];
+    if (!thread.failed) thread.worker.postMessage(batch);
   }
 
   /** The call's entry, removed; undefined when it was already settled. */

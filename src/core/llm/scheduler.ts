@@ -91,6 +91,19 @@ export class ProfileScheduler {
     this.pump();
   }
 
+  /**
+   * A permit at once, without waiting, when one is free and no call is queued before this one;
+   * otherwise undefined (then `acquire`). A call that can start starts in the caller's own turn:
+   * a batch handing the engine thousands of calls at once has its first requests on their way
+   * while it is still queueing the rest, and a call spends no promise step waiting for nothing.
+   */
+  tryAcquire(tokens: number, signal?: AbortSignal): Permit | undefined {
+    if (signal?.aborted || this.waiters.size > 0 || this.active >= this.limits.concurrency) return undefined;
+    const now = this.clock.now();
+    if (this.waitBefore(tokens, now) > 0) return undefined;
+    return this.grant(tokens, now);
+  }
+
   private pump(): void {
     for (;;) {
       const head = this.waiters.peek();
@@ -100,12 +113,7 @@ export class ProfileScheduler {
       }
       if (this.active >= this.limits.concurrency) return; // a release pumps again
       const now = this.clock.now();
-      const wait = Math.max(
-        this.pausedUntil - now,
-        this.requestWindow?.waitFor(now) ?? 0,
-        this.tokenBucket?.waitFor(head.tokens, now) ?? 0,
-        0,
-      );
+      const wait = this.waitBefore(head.tokens, now);
       if (wait > 0) {
         // Infinity: the request window is full of calls in flight; the next release pumps again.
         if (wait !== Infinity) this.scheduleWake(now + wait);
@@ -113,11 +121,26 @@ export class ProfileScheduler {
       }
       this.waiters.shift();
       head.signal?.removeEventListener('abort', head.onAbort);
-      const slot = this.requestWindow?.take();
-      this.tokenBucket?.take(head.tokens, now);
-      this.active++;
-      head.resolve(this.permit(head.tokens, slot));
+      head.resolve(this.grant(head.tokens, now));
     }
+  }
+
+  /** How long a request of `tokens` must wait for the pause, the request window and the token bucket (0: it may go). */
+  private waitBefore(tokens: number, now: number): number {
+    return Math.max(
+      this.pausedUntil - now,
+      this.requestWindow?.waitFor(now) ?? 0,
+      this.tokenBucket?.waitFor(tokens, now) ?? 0,
+      0,
+    );
+  }
+
+  /** Counts a request that starts now against every limit; its permit gives the counts back. */
+  private grant(tokens: number, now: number): Permit {
+    const slot = this.requestWindow?.take();
+    this.tokenBucket?.take(tokens, now);
+    this.active++;
+    return this.permit(tokens, slot);
   }
 
   private permit(estimate: number, slot: number | undefined): Permit {

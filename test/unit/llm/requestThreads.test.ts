@@ -83,6 +83,28 @@ describe('llm: request threads', function () {
     }
   });
 
+  it('calls aborted while their requests wait for their turn in the thread are never sent', async () => {
+    server.setLatency(200);
+    const pool = new RequestThreadPool({ threads: 1, script: { file: path.join(ROOT, 'src/core/llm/requestWorker.ts'), typescript: true } });
+    try {
+      await pool.ready();
+      const send = pool.sender({ baseURL: server.baseURL, apiKey: undefined, concurrency: 64, attemptTimeoutMs: 10_000 });
+      const params = { model: 'sim-small', messages: [{ role: 'user' as const, content: 'never mind' }] };
+      const cancel = new AbortController();
+      // The thread starts one request per turn of its event loop: most of these are still waiting
+      // when the aborts, posted right behind them, arrive.
+      const calls = Array.from({ length: 40 }, () => send(params, cancel.signal));
+      cancel.abort();
+      const outcomes = await Promise.allSettled(calls);
+      assert.ok(outcomes.every((outcome) => outcome.status === 'rejected' && outcome.reason instanceof OpenAI.APIUserAbortError));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const reached = server.chatRequests().length;
+      assert.ok(reached <= 8, `${reached} of 40 aborted calls reached the server`);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('threads that cannot start cost only speed: the profile sends from the main thread, with a warning', async () => {
     const warnings: string[] = [];
     const engine = new ModelEngine({

@@ -52,6 +52,40 @@ describe('llm: per-profile scheduling (on a manual clock)', () => {
     assert.equal(scheduler.queued(), 1);
   });
 
+  it('a permit at once only when a queued call would get it too: free, nobody before it, no limit or pause holding', async () => {
+    const clock = new ManualClock();
+    const scheduler = new ProfileScheduler({ concurrency: 2, requestsPerMinute: 3 }, clock);
+    const first = scheduler.tryAcquire(1);
+    assert.ok(first, 'a free profile grants at once');
+    const { granted, permits } = acquireAll(scheduler, [1, 1]);
+    await clock.advance(0);
+    assert.deepEqual(granted, [0], 'the queue got the second place');
+    // One waits in the queue: a call arriving now may not pass it, even once a place frees.
+    assert.equal(scheduler.tryAcquire(1), undefined);
+    first.release();
+    assert.equal(scheduler.tryAcquire(1), undefined, 'the freed place went to the call that was waiting');
+    await clock.advance(0);
+    assert.deepEqual(granted, [0, 1]);
+    // The request window is full (3 in the last minute), though places are free after releases.
+    permits[0]?.release();
+    permits[1]?.release();
+    assert.equal(scheduler.inFlight(), 0);
+    assert.equal(scheduler.tryAcquire(1), undefined, 'three requests in the last minute');
+    await clock.advance(60_000);
+    const again = scheduler.tryAcquire(1);
+    assert.ok(again, 'a minute later the window has room');
+    again.release();
+    // A pause holds it too, and an aborted signal gets nothing.
+    scheduler.pause(5_000);
+    await clock.advance(4_999);
+    assert.equal(scheduler.tryAcquire(1), undefined, 'paused');
+    await clock.advance(1);
+    const aborted = new AbortController();
+    aborted.abort();
+    assert.equal(scheduler.tryAcquire(1, aborted.signal), undefined);
+    assert.ok(scheduler.tryAcquire(1));
+  });
+
   it('tokens per minute: estimated before, corrected by the reported usage after', async () => {
     const clock = new ManualClock();
     const scheduler = new ProfileScheduler({ concurrency: 10, tokensPerMinute: 600 }, clock);
